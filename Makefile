@@ -1,0 +1,42 @@
+# skiff: build, test, demo, benchmarks. See README.md.
+GO        ?= go
+# Drivers skiff never picks: leaving them out keeps the binary small, and
+# libcontainer copies the binary it re-executes on every container start.
+TAGS      := exclude_graphdriver_btrfs exclude_graphdriver_zfs
+VERSION   := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT    := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+LDFLAGS   := -s -w -X github.com/skiff-containers/skiff/internal/buildinfo.Version=$(VERSION) \
+             -X github.com/skiff-containers/skiff/internal/buildinfo.Commit=$(COMMIT)
+GOFLAGS_BUILD := -tags "$(TAGS)" -trimpath -ldflags "$(LDFLAGS)"
+
+.PHONY: all build test unit integration deps demo bench clean vet
+
+all: build
+
+build:
+	$(GO) build $(GOFLAGS_BUILD) -o bin/skiff .
+	$(GO) build -o bin/testenv ./test/cmd/testenv
+
+# Installs what builds and tests need on a fresh Debian machine (as root).
+deps:
+	bash test/setup-deps.sh
+
+vet:
+	$(GO) vet -tags "$(TAGS)" ./...
+
+unit:
+	$(GO) test -tags "$(TAGS)" -count=1 ./internal/... ./pkg/...
+
+integration: build
+	$(GO) test -tags "$(TAGS)" -count=1 -timeout 20m ./test/integration/... -skiff-bin $(CURDIR)/bin/skiff
+
+test: deps vet unit integration
+
+demo: deps build
+	bash test/demo.sh
+
+bench: deps build
+	$(GO) run ./test/bench -skiff-bin $(CURDIR)/bin/skiff -out docs/benchmarks.md
+
+clean:
+	rm -rf bin .demo .bench

@@ -1,0 +1,322 @@
+// Package cli is skiff's command line: a thin layer that parses Docker-style
+// arguments and calls the packages that do the work.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"github.com/sirupsen/logrus"
+	"github.com/urfave/cli/v2"
+
+	"github.com/skiff-containers/skiff/internal/buildinfo"
+	"github.com/skiff-containers/skiff/internal/config"
+	"github.com/skiff-containers/skiff/internal/imagestore"
+	"github.com/skiff-containers/skiff/internal/registry"
+	"github.com/skiff-containers/skiff/internal/userns"
+)
+
+// Exit codes, as Docker uses them.
+const (
+	ExitSkiff       = 125 // skiff itself failed or was used wrongly
+	ExitCannotRun   = 126 // the container command cannot be invoked
+	ExitNotFound    = 127 // the container command was not found
+	exitUsageIgnore = -1
+)
+
+// ExitError carries an exit code out of a command. A nil Err means the
+// message was already printed (or there is none, as for a container's own
+// exit status).
+type ExitError struct {
+	Code int
+	Err  error
+}
+
+func (e *ExitError) Error() string {
+	if e.Err == nil {
+		return fmt.Sprintf("exit status %d", e.Code)
+	}
+	return e.Err.Error()
+}
+
+func (e *ExitError) Unwrap() error { return e.Err }
+
+// usageError is wrong use of the command line.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, a ...any) error { return &usageError{msg: fmt.Sprintf(format, a...)} }
+
+// IO is where a command reads and writes.
+type IO struct {
+	In       io.Reader
+	Out, Err io.Writer
+}
+
+// session is the state of one invocation.
+type session struct {
+	io     IO
+	ctx    context.Context
+	global globalOptions
+	cfg    *config.Config
+	store  *imagestore.Store
+}
+
+type globalOptions struct {
+	root, runroot, driver, logLevel, configFile string
+}
+
+// Main runs skiff with args (os.Args) and returns the exit code.
+func Main(args []string, streams IO) int {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	s := &session{io: streams, ctx: ctx}
+	defer s.close()
+	app := s.app()
+	err := app.RunContext(ctx, args)
+	return s.exitCode(err)
+}
+
+func (s *session) exitCode(err error) int {
+	if err == nil {
+		return 0
+	}
+	var ee *ExitError
+	if errors.As(err, &ee) {
+		if ee.Err != nil && ee.Code != exitUsageIgnore {
+			fmt.Fprintf(s.io.Err, "Error: %s\n", oneLine(ee.Err.Error()))
+		}
+		return ee.Code
+	}
+	var ue *usageError
+	if errors.As(err, &ue) {
+		fmt.Fprintf(s.io.Err, "Error: %s\n", oneLine(ue.msg))
+		return ExitSkiff
+	}
+	if errors.Is(err, context.Canceled) {
+		fmt.Fprintln(s.io.Err, "Error: interrupted")
+		return ExitSkiff
+	}
+	fmt.Fprintf(s.io.Err, "Error: %s\n", oneLine(err.Error()))
+	return ExitSkiff
+}
+
+// oneLine keeps errors from libraries that span lines to one line.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " ")), " ")
+}
+
+func (s *session) app() *cli.App {
+	app := &cli.App{
+		Name:                   "skiff",
+		Usage:                  "run containers without a daemon and without root",
+		UsageText:              "skiff [global options] COMMAND [options] [arguments...]",
+		Version:                buildinfo.Version,
+		UseShortOptionHandling: true,
+		HideHelpCommand:        true,
+		Reader:                 s.io.In,
+		Writer:                 s.io.Out,
+		ErrWriter:              s.io.Err,
+		ExitErrHandler:         func(*cli.Context, error) {},
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "root", Usage: "directory for images and containers (default: ~/.local/share/skiff, /var/lib/skiff as root)", Destination: &s.global.root},
+			&cli.StringFlag{Name: "runroot", Usage: "directory for runtime state (default: $XDG_RUNTIME_DIR/skiff, /run/skiff as root)", Destination: &s.global.runroot},
+			&cli.StringFlag{Name: "storage-driver", Usage: "storage driver: overlay or vfs (default: overlay where it works)", Destination: &s.global.driver},
+			&cli.StringFlag{Name: "config", Usage: "configuration file (default: ~/.config/skiff/config.toml, /etc/skiff/config.toml as root)", Destination: &s.global.configFile},
+			&cli.StringFlag{Name: "log-level", Value: "warn", Usage: "log level: debug, info, warn, error", Destination: &s.global.logLevel},
+		},
+		Before: func(c *cli.Context) error {
+			return s.setupLogging()
+		},
+		Commands: s.commands(),
+	}
+	app.OnUsageError = func(c *cli.Context, err error, _ bool) error { return flagError(c, err) }
+	app.CommandNotFound = func(c *cli.Context, name string) {}
+	wireUsage(app.Commands)
+	cli.VersionPrinter = func(c *cli.Context) {
+		fmt.Fprintf(c.App.Writer, "skiff version %s\n", c.App.Version)
+	}
+	return app
+}
+
+// wireUsage makes every command report flag errors as one line with exit
+// 125, and reject unknown subcommands.
+func wireUsage(cmds []*cli.Command) {
+	for _, c := range cmds {
+		c.OnUsageError = func(ctx *cli.Context, err error, _ bool) error { return flagError(ctx, err) }
+		if len(c.Subcommands) > 0 {
+			wireUsage(c.Subcommands)
+			group := c
+			if c.Action == nil {
+				c.Action = func(ctx *cli.Context) error {
+					if ctx.NArg() == 0 {
+						return cli.ShowSubcommandHelp(ctx)
+					}
+					return usagef("'%s' is not a 'skiff %s' command: see 'skiff %s --help'", ctx.Args().First(), group.Name, group.Name)
+				}
+			}
+		}
+	}
+}
+
+func flagError(c *cli.Context, err error) error {
+	msg := err.Error()
+	if strings.HasPrefix(msg, "flag provided but not defined: ") {
+		msg = "unknown flag " + strings.TrimPrefix(msg, "flag provided but not defined: ")
+	}
+	return usagef("%s: see '%s --help'", msg, c.Command.HelpName)
+}
+
+// setupLogging routes library logs (containers/storage uses logrus) to
+// stderr as short lines.
+func (s *session) setupLogging() error {
+	lvl, err := logrus.ParseLevel(s.global.logLevel)
+	if err != nil {
+		return usagef("invalid --log-level %q: use debug, info, warn or error", s.global.logLevel)
+	}
+	logrus.SetLevel(lvl)
+	logrus.SetOutput(s.io.Err)
+	logrus.SetFormatter(lineFormatter{})
+	return nil
+}
+
+type lineFormatter struct{}
+
+func (lineFormatter) Format(e *logrus.Entry) ([]byte, error) {
+	lvl := e.Level.String()
+	if lvl == "warning" {
+		lvl = "warn"
+	}
+	return []byte(fmt.Sprintf("skiff: %s: %s\n", lvl, oneLine(e.Message))), nil
+}
+
+func (s *session) warnf(format string, a ...any) {
+	fmt.Fprintf(s.io.Err, "skiff: warning: "+format+"\n", a...)
+}
+
+// paths resolves the directories, honouring --root and --runroot.
+func (s *session) paths() (config.Paths, error) {
+	p, err := config.DefaultPaths(os.Getenv, userns.HostUID())
+	if err != nil && s.global.root == "" {
+		return config.Paths{}, err
+	}
+	if s.global.root != "" {
+		abs, err := filepath.Abs(s.global.root)
+		if err != nil {
+			return config.Paths{}, err
+		}
+		p.GraphRoot = abs
+		if p.RunRoot == "" {
+			p.RunRoot = filepath.Join(os.TempDir(), fmt.Sprintf("skiff-run-%d", userns.HostUID()))
+		}
+	}
+	if s.global.runroot != "" {
+		abs, err := filepath.Abs(s.global.runroot)
+		if err != nil {
+			return config.Paths{}, err
+		}
+		p.RunRoot = abs
+	}
+	if s.global.configFile != "" {
+		p.ConfigFile = s.global.configFile
+	}
+	return p, nil
+}
+
+// config loads the configuration file once.
+func (s *session) config() (config.Config, error) {
+	if s.cfg != nil {
+		return *s.cfg, nil
+	}
+	p, err := s.paths()
+	if err != nil {
+		return config.Config{}, err
+	}
+	c, err := config.Load(p.ConfigFile)
+	if err != nil {
+		return config.Config{}, err
+	}
+	s.cfg = &c
+	return c, nil
+}
+
+// openStore enters the user namespace (re-executing skiff; this process
+// then only waits and exits) and opens the image store.
+func (s *session) openStore() (*imagestore.Store, error) {
+	if s.store != nil {
+		return s.store, nil
+	}
+	p, err := s.paths()
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := s.config()
+	if err != nil {
+		return nil, err
+	}
+	driver := s.global.driver
+	if driver == "" {
+		driver = cfg.Storage.Driver
+	}
+	if driver != "" && driver != "overlay" && driver != "vfs" {
+		return nil, usagef("storage driver %q is not supported: use overlay or vfs", driver)
+	}
+	if err := config.EnsurePrivateDir(p.RunRoot, os.Getuid()); err != nil {
+		return nil, err
+	}
+	if err := userns.Enter(func(msg string) { s.warnf("%s", msg) }); err != nil {
+		return nil, err
+	}
+	st, err := imagestore.Open(imagestore.Options{
+		GraphRoot:     p.GraphRoot,
+		RunRoot:       p.RunRoot,
+		Driver:        driver,
+		SingleMapping: userns.CurrentMode() == userns.ModeSingle,
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.store = st
+	return st, nil
+}
+
+func (s *session) registry() (*registry.Client, error) {
+	cfg, err := s.config()
+	if err != nil {
+		return nil, err
+	}
+	c := registry.New(cfg.IsInsecure)
+	c.UserAgent = "skiff/" + buildinfo.Version
+	return c, nil
+}
+
+func (s *session) close() {
+	if s.store != nil {
+		_ = s.store.Close()
+	}
+}
+
+func (s *session) commands() []*cli.Command {
+	var cmds []*cli.Command
+	cmds = append(cmds, s.imageCommands()...)
+	cmds = append(cmds, s.systemCommands()...)
+	return cmds
+}
+
+// isTerminal reports whether w is a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	_, err := unixIoctlGetTermios(int(f.Fd()))
+	return err == nil
+}

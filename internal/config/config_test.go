@@ -1,0 +1,93 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestDefaultPaths(t *testing.T) {
+	tmp := os.TempDir()
+	tests := []struct {
+		name    string
+		env     map[string]string
+		uid     int
+		want    Paths
+		wantErr string
+	}{
+		{name: "root", uid: 0, want: Paths{GraphRoot: "/var/lib/skiff", RunRoot: "/run/skiff", ConfigFile: "/etc/skiff/config.toml"}},
+		{name: "rootless defaults", uid: 1000, env: map[string]string{"HOME": "/home/u", "XDG_RUNTIME_DIR": "/run/user/1000"},
+			want: Paths{GraphRoot: "/home/u/.local/share/skiff", RunRoot: "/run/user/1000/skiff", ConfigFile: "/home/u/.config/skiff/config.toml"}},
+		{name: "xdg overrides", uid: 1000, env: map[string]string{"HOME": "/home/u", "XDG_DATA_HOME": "/d", "XDG_CONFIG_HOME": "/c"},
+			want: Paths{GraphRoot: "/d/skiff", RunRoot: filepath.Join(tmp, "skiff-run-1000"), ConfigFile: "/c/skiff/config.toml"}},
+		{name: "no home", uid: 1000, env: map[string]string{}, wantErr: "HOME is not set"},
+		{name: "no home but xdg data", uid: 1000, env: map[string]string{"XDG_DATA_HOME": "/d"},
+			want: Paths{GraphRoot: "/d/skiff", RunRoot: filepath.Join(tmp, "skiff-run-1000")}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := DefaultPaths(func(k string) string { return tt.env[k] }, tt.uid)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != tt.want {
+				t.Errorf("got %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestLoad(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	tests := []struct {
+		name, path, wantErr string
+		insecure            string
+	}{
+		{name: "missing", path: filepath.Join(dir, "nope.toml")},
+		{name: "insecure", path: write("a.toml", "[registries]\ninsecure = [\"reg.lan:5000\"]\n"), insecure: "reg.lan:5000"},
+		{name: "unknown key", path: write("b.toml", "[registries]\ninsecur = []\n"), wantErr: "unknown key"},
+		{name: "bad driver", path: write("c.toml", "[storage]\ndriver = \"zfs\"\n"), wantErr: "not supported"},
+		{name: "syntax", path: write("d.toml", "[registries\n"), wantErr: "config file"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Load(tt.path)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.insecure != "" && !c.IsInsecure(tt.insecure) {
+				t.Errorf("%s not insecure", tt.insecure)
+			}
+		})
+	}
+}
+
+func TestEnsurePrivateDir(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "run")
+	if err := EnsurePrivateDir(dir, os.Getuid()); err != nil {
+		t.Fatal(err)
+	}
+	if err := EnsurePrivateDir(dir, os.Getuid()+1); err == nil {
+		t.Fatal("accepted a directory owned by another user")
+	}
+}

@@ -1,0 +1,316 @@
+// Package imagestore keeps images and their layers on disk. It is a thin
+// layer over go.podman.io/storage that speaks in image references and OCI
+// image configs.
+package imagestore
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	digest "github.com/opencontainers/go-digest"
+	"go.podman.io/storage"
+
+	"github.com/skiff-containers/skiff/pkg/imageref"
+)
+
+// Big-data keys, chosen as containers/image chooses them so that other
+// tools reading a storage tree find what they expect.
+const (
+	keyManifest = "manifest"
+)
+
+func keyManifestDigest(d digest.Digest) string { return "manifest-" + d.String() }
+
+// ErrNotFound is returned for an image that is not in the store.
+var ErrNotFound = errors.New("image not known")
+
+// ErrAmbiguous is returned for an id prefix matching several images.
+var ErrAmbiguous = errors.New("ambiguous image id prefix")
+
+// Options configure Open.
+type Options struct {
+	GraphRoot string
+	RunRoot   string
+	// Driver forces "overlay" or "vfs"; empty tries overlay, then vfs.
+	Driver string
+	// SingleMapping tells the store that only one id is mapped, so
+	// chowning layer files to their owners in the image must be skipped.
+	SingleMapping bool
+}
+
+// Store is an open image store. Close it when done: it holds no daemon,
+// but the driver may hold mounts.
+type Store struct {
+	s storage.Store
+}
+
+// Open opens (creating if needed) the store.
+func Open(o Options) (*Store, error) {
+	opts := storage.StoreOptions{
+		GraphRoot:           o.GraphRoot,
+		RunRoot:             o.RunRoot,
+		GraphDriverName:     o.Driver,
+		GraphDriverPriority: []string{"overlay", "vfs"},
+	}
+	if o.SingleMapping {
+		opts.GraphDriverOptions = []string{"overlay.ignore_chown_errors=true", "vfs.ignore_chown_errors=true"}
+	}
+	s, err := storage.GetStore(opts)
+	if err != nil {
+		return nil, fmt.Errorf("open image store %s: %w", o.GraphRoot, err)
+	}
+	st := &Store{s: s}
+	st.cleanTemp()
+	return st, nil
+}
+
+// Close releases the store.
+func (s *Store) Close() error {
+	_, err := s.s.Shutdown(false)
+	return err
+}
+
+// Storage exposes the underlying store to packages that manage containers.
+func (s *Store) Storage() storage.Store { return s.s }
+
+// Driver is the name of the storage driver in use.
+func (s *Store) Driver() string { return s.s.GraphDriverName() }
+
+// GraphRoot is where the store keeps its data.
+func (s *Store) GraphRoot() string { return s.s.GraphRoot() }
+
+// Status is the driver's own description of itself.
+func (s *Store) Status() [][2]string {
+	st, _ := s.s.Status()
+	return st
+}
+
+// TempDir is a directory on the store's file system for downloads in
+// progress; files left there by a killed process are removed on Open.
+func (s *Store) TempDir() (string, error) {
+	base := filepath.Join(s.s.GraphRoot(), "skiff-tmp")
+	if err := os.MkdirAll(base, 0o700); err != nil {
+		return "", err
+	}
+	return os.MkdirTemp(base, "pull-")
+}
+
+// cleanTemp removes download directories whose owner is gone. A directory
+// younger than a day may belong to a pull still running in another process,
+// so only those whose lock-free marker is stale are taken: we use age as
+// the marker, as the downloads themselves are short-lived.
+func (s *Store) cleanTemp() {
+	base := filepath.Join(s.s.GraphRoot(), "skiff-tmp")
+	entries, err := os.ReadDir(base)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		fi, err := e.Info()
+		if err != nil || time.Since(fi.ModTime()) < time.Hour {
+			continue
+		}
+		_ = os.RemoveAll(filepath.Join(base, e.Name()))
+	}
+}
+
+// Image describes a stored image.
+type Image struct {
+	ID       string
+	Names    []string // canonical references, "docker.io/library/busybox:latest"
+	Digest   string   // manifest digest, empty for imported images without one
+	Digests  []string
+	Created  time.Time
+	TopLayer string
+	Size     int64 // unpacked size of all layers
+}
+
+func (s *Store) convert(img *storage.Image) Image {
+	out := Image{
+		ID:       img.ID,
+		Names:    append([]string(nil), img.Names...),
+		Digest:   img.Digest.String(),
+		Created:  img.Created,
+		TopLayer: img.TopLayer,
+	}
+	for _, d := range img.Digests {
+		out.Digests = append(out.Digests, d.String())
+	}
+	if size, err := s.s.ImageSize(img.ID); err == nil {
+		out.Size = size
+	}
+	return out
+}
+
+// Images lists every complete image, newest first.
+func (s *Store) Images() ([]Image, error) {
+	imgs, err := s.s.Images()
+	if err != nil {
+		return nil, fmt.Errorf("list images: %w", err)
+	}
+	out := make([]Image, 0, len(imgs))
+	for i := range imgs {
+		out = append(out, s.convert(&imgs[i]))
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Created.After(out[j].Created) })
+	return out, nil
+}
+
+// Lookup finds an image by reference ("busybox", "localhost:5000/a:v1",
+// "repo@sha256:..."), by full or short id, or by "sha256:<id>".
+func (s *Store) Lookup(nameOrID string) (Image, error) {
+	if ref, err := imageref.Parse(nameOrID); err == nil {
+		if img, err := s.s.Image(ref.String()); err == nil {
+			return s.convert(img), nil
+		}
+		if ref.Digest != "" {
+			if img, ok := s.byRepoDigest(ref); ok {
+				return s.convert(img), nil
+			}
+		}
+	}
+	id := strings.TrimPrefix(nameOrID, "sha256:")
+	if isHex(id) && len(id) >= 3 {
+		img, err := s.s.Image(id)
+		if err == nil {
+			return s.convert(img), nil
+		}
+		if strings.Contains(err.Error(), "ambiguous") {
+			return Image{}, fmt.Errorf("%s: %w", nameOrID, ErrAmbiguous)
+		}
+	}
+	return Image{}, fmt.Errorf("%s: %w", nameOrID, ErrNotFound)
+}
+
+// byRepoDigest finds an image pulled by tag under the same repository whose
+// manifest digest matches: "busybox@sha256:x" after "pull busybox".
+func (s *Store) byRepoDigest(ref imageref.Reference) (*storage.Image, bool) {
+	imgs, err := s.s.ImagesByDigest(digest.Digest(ref.Digest))
+	if err != nil {
+		return nil, false
+	}
+	for _, img := range imgs {
+		for _, n := range img.Names {
+			if r, err := imageref.Parse(n); err == nil && r.Repository() == ref.Repository() {
+				return img, true
+			}
+		}
+	}
+	return nil, false
+}
+
+func isHex(s string) bool {
+	for _, c := range s {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// Config reads an image's OCI config.
+func (s *Store) Config(id string) (*v1.ConfigFile, error) {
+	img, err := s.s.Image(id)
+	if err != nil {
+		return nil, fmt.Errorf("image %s: %w", id, ErrNotFound)
+	}
+	key, err := s.configKey(img)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := s.s.ImageBigData(img.ID, key)
+	if err != nil {
+		return nil, fmt.Errorf("read config of image %s: %w", id, err)
+	}
+	var cfg v1.ConfigFile
+	if err := json.Unmarshal(raw, &cfg); err != nil {
+		return nil, fmt.Errorf("parse config of image %s: %w", id, err)
+	}
+	return &cfg, nil
+}
+
+// configKey: the config is stored under its own digest, which is the
+// image id; ids are "sha256" digests for every image skiff writes.
+func (s *Store) configKey(img *storage.Image) (string, error) {
+	return "sha256:" + img.ID, nil
+}
+
+// Manifest returns the stored manifest of an image and its digest.
+func (s *Store) Manifest(id string) ([]byte, string, error) {
+	img, err := s.s.Image(id)
+	if err != nil {
+		return nil, "", fmt.Errorf("image %s: %w", id, ErrNotFound)
+	}
+	raw, err := s.s.ImageBigData(img.ID, keyManifest)
+	if err != nil {
+		return nil, "", fmt.Errorf("read manifest of image %s: %w", id, err)
+	}
+	return raw, img.Digest.String(), nil
+}
+
+// Tag adds a name to an image; the name leaves any image that had it.
+func (s *Store) Tag(id string, ref imageref.Reference) error {
+	if err := s.s.AddNames(id, []string{ref.String()}); err != nil {
+		return fmt.Errorf("tag %s as %s: %w", id, ref, err)
+	}
+	return nil
+}
+
+// Untag removes one name from an image and keeps the image.
+func (s *Store) Untag(id, name string) error {
+	if err := s.s.RemoveNames(id, []string{name}); err != nil {
+		return fmt.Errorf("untag %s: %w", name, err)
+	}
+	return nil
+}
+
+// ContainersUsing lists the storage containers made from an image.
+func (s *Store) ContainersUsing(id string) ([]string, error) {
+	ctrs, err := s.s.Containers()
+	if err != nil {
+		return nil, fmt.Errorf("list containers: %w", err)
+	}
+	var out []string
+	for _, c := range ctrs {
+		if c.ImageID == id {
+			out = append(out, c.ID)
+		}
+	}
+	return out, nil
+}
+
+// ErrInUse is returned when removing an image that containers use.
+var ErrInUse = errors.New("image is in use by a container")
+
+// Remove deletes an image and the layers no other image or container
+// uses. It refuses an image containers were made from.
+func (s *Store) Remove(id string) error {
+	users, err := s.ContainersUsing(id)
+	if err != nil {
+		return err
+	}
+	if len(users) > 0 {
+		return fmt.Errorf("image %s is used by container %s: %w", shortID(id), shortID(users[0]), ErrInUse)
+	}
+	if _, err := s.s.DeleteImage(id, true); err != nil {
+		if errors.Is(err, storage.ErrImageUnknown) {
+			return fmt.Errorf("%s: %w", id, ErrNotFound)
+		}
+		return fmt.Errorf("remove image %s: %w", shortID(id), err)
+	}
+	return nil
+}
+
+func shortID(id string) string {
+	if len(id) > 12 {
+		return id[:12]
+	}
+	return id
+}

@@ -1,0 +1,247 @@
+// Package pull copies an image from a registry into the image store.
+package pull
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/skiff-containers/skiff/internal/imagestore"
+	"github.com/skiff-containers/skiff/internal/registry"
+	"github.com/skiff-containers/skiff/pkg/imageref"
+)
+
+// Layer states reported to a Progress.
+const (
+	StateWaiting     = "Waiting"
+	StateExists      = "Already exists"
+	StateDownloading = "Downloading"
+	StateDownloaded  = "Download complete"
+	StateExtracting  = "Extracting"
+	StateComplete    = "Pull complete"
+)
+
+// Progress receives what a pull is doing. Calls may come from several
+// goroutines.
+type Progress interface {
+	Layers(digests []v1.Hash, sizes []int64)
+	State(layer int, state string)
+	Bytes(layer int, done int64)
+}
+
+// Options tune a pull.
+type Options struct {
+	Platform         v1.Platform
+	ExplicitPlatform bool
+	Progress         Progress // nil for none
+	// Jobs is how many layers download at once.
+	Jobs int
+}
+
+// Pull fetches ref into store and returns the stored image. Nothing of the
+// image is visible until every layer is stored and verified.
+func Pull(ctx context.Context, client *registry.Client, store *imagestore.Store, ref imageref.Reference, o Options) (imagestore.Image, error) {
+	img, err := pull(ctx, client, store, ref, o)
+	if err != nil {
+		return imagestore.Image{}, fmt.Errorf("pull %s: %w", ref, err)
+	}
+	return img, nil
+}
+
+func pull(ctx context.Context, client *registry.Client, store *imagestore.Store, ref imageref.Reference, o Options) (imagestore.Image, error) {
+	res, err := client.Resolve(ctx, ref, o.Platform, o.ExplicitPlatform)
+	if err != nil {
+		return imagestore.Image{}, err
+	}
+	cf, err := res.Image.ConfigFile()
+	if err != nil {
+		return imagestore.Image{}, err
+	}
+	layers, err := res.Image.Layers()
+	if err != nil {
+		return imagestore.Image{}, registry.Explain(ref.Domain, err)
+	}
+	diffIDs := cf.RootFS.DiffIDs
+	if len(layers) != len(diffIDs) {
+		return imagestore.Image{}, fmt.Errorf("manifest has %d layers but config lists %d", len(layers), len(diffIDs))
+	}
+	ids := imagestore.ChainIDs(diffIDs)
+	prog := o.Progress
+	if prog == nil {
+		prog = nopProgress{}
+	}
+	digests := make([]v1.Hash, len(layers))
+	sizes := make([]int64, len(layers))
+	for i, l := range layers {
+		if digests[i], err = l.Digest(); err != nil {
+			return imagestore.Image{}, err
+		}
+		if sizes[i], err = l.Size(); err != nil {
+			return imagestore.Image{}, err
+		}
+	}
+	prog.Layers(digests, sizes)
+
+	if err := fetchLayers(ctx, store, ref, layers, digests, sizes, diffIDs, ids, prog, o.Jobs); err != nil {
+		return imagestore.Image{}, err
+	}
+	top := ""
+	if len(ids) > 0 {
+		top = ids[len(ids)-1]
+	}
+	return store.CommitImage(imagestore.NewImage{
+		Config:         res.Config,
+		Manifest:       res.Manifest,
+		ManifestDigest: res.ManifestDigest,
+		TopLayer:       top,
+		Names:          []string{ref.String()},
+		Created:        cf.Created.Time,
+	})
+}
+
+// fetchLayers downloads the missing layers in parallel and stores each as
+// soon as it and every layer below it are in: unpacking overlaps the
+// downloads still running.
+func fetchLayers(ctx context.Context, store *imagestore.Store, ref imageref.Reference, layers []v1.Layer, digests []v1.Hash, sizes []int64, diffIDs []v1.Hash, ids []string, prog Progress, jobs int) error {
+	if jobs <= 0 {
+		jobs = 6
+	}
+	missing := make([]bool, len(layers))
+	anyMissing := false
+	for i := range layers {
+		missing[i] = !store.HasLayer(ids[i])
+		if missing[i] {
+			anyMissing = true
+			prog.State(i, StateWaiting)
+		} else {
+			prog.State(i, StateExists)
+		}
+	}
+	if !anyMissing {
+		return nil
+	}
+	tmp, err := store.TempDir()
+	if err != nil {
+		return fmt.Errorf("download directory: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+
+	g, gctx := errgroup.WithContext(ctx)
+	ready := make([]chan string, len(layers)) // file path of each downloaded blob
+	sem := make(chan struct{}, jobs)
+	for i := range layers {
+		if !missing[i] {
+			continue
+		}
+		ready[i] = make(chan string, 1)
+		g.Go(func() error {
+			select {
+			case sem <- struct{}{}:
+			case <-gctx.Done():
+				return gctx.Err()
+			}
+			defer func() { <-sem }()
+			path := filepath.Join(tmp, fmt.Sprintf("layer-%d", i))
+			if err := download(gctx, layers[i], digests[i], path, func(n int64) { prog.Bytes(i, n) }, func() { prog.State(i, StateDownloading) }); err != nil {
+				return registry.Explain(ref.Domain, fmt.Errorf("layer %s: %w", digests[i], err))
+			}
+			prog.State(i, StateDownloaded)
+			ready[i] <- path
+			return nil
+		})
+	}
+	g.Go(func() error {
+		for i := range layers {
+			if !missing[i] {
+				continue
+			}
+			var path string
+			select {
+			case path = <-ready[i]:
+			case <-gctx.Done():
+				return gctx.Err()
+			}
+			prog.State(i, StateExtracting)
+			if err := storeLayer(store, path, ids, i, digests[i], sizes[i], diffIDs[i]); err != nil {
+				return err
+			}
+			_ = os.Remove(path)
+			prog.State(i, StateComplete)
+		}
+		return nil
+	})
+	return g.Wait()
+}
+
+func storeLayer(store *imagestore.Store, path string, ids []string, i int, compressed v1.Hash, size int64, diffID v1.Hash) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	parent := ""
+	if i > 0 {
+		parent = ids[i-1]
+	}
+	return store.PutLayer(imagestore.LayerSource{
+		ID: ids[i], Parent: parent, Blob: f, Compressed: compressed, Size: size, DiffID: diffID,
+	})
+}
+
+// download writes a layer blob to path, checking its digest; a blob that
+// does not match is deleted and reported as ErrDigestMismatch.
+func download(ctx context.Context, l v1.Layer, want v1.Hash, path string, onBytes func(int64), onStart func()) error {
+	rc, err := l.Compressed()
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	onStart()
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if err != nil {
+		return err
+	}
+	vr := imagestore.NewVerifier(rc, want)
+	_, err = io.Copy(f, &countingReader{r: vr, ctx: ctx, report: onBytes})
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		_ = os.Remove(path)
+		if errors.Is(err, imagestore.ErrDigestMismatch) {
+			return err
+		}
+		// go-containerregistry's own check words its mismatch differently.
+		return err
+	}
+	return nil
+}
+
+type countingReader struct {
+	r      io.Reader
+	ctx    context.Context
+	n      int64
+	report func(int64)
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	c.report(c.n)
+	return n, err
+}
+
+type nopProgress struct{}
+
+func (nopProgress) Layers([]v1.Hash, []int64) {}
+func (nopProgress) State(int, string)         {}
+func (nopProgress) Bytes(int, int64)          {}

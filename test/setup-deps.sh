@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs the Debian packages skiff's tests, demo and benchmarks use.
+# Run as root on a fresh machine; as another user it only checks.
+set -euo pipefail
+
+# package:command pairs; the command tells whether the package is there.
+need=(
+  "docker-registry:docker-registry"   # the real registry tests pull from
+  "busybox-static:busybox"            # the test images' contents
+  "uidmap:newuidmap"                  # subordinate id mappings
+  "libbtrfs-dev:"                     # headers for go vet over containers/storage
+)
+missing=()
+for pair in "${need[@]}"; do
+  pkg=${pair%%:*} cmd=${pair#*:}
+  if [ -n "$cmd" ]; then
+    command -v "$cmd" >/dev/null 2>&1 || missing+=("$pkg")
+  else
+    dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+  fi
+done
+# busybox-static must be the static build: the test image has no libc.
+if command -v busybox >/dev/null 2>&1 && ! file -L "$(command -v busybox)" 2>/dev/null | grep -q static; then
+  dpkg -s busybox-static >/dev/null 2>&1 || missing+=(busybox-static)
+fi
+if [ "${#missing[@]}" -eq 0 ]; then
+  exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+  echo "missing packages: ${missing[*]} (install them as root: apt-get install ${missing[*]})" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# Debian starts a registry service on :5000 on install; tests run their own.
+if command -v systemctl >/dev/null 2>&1; then
+  systemctl disable --now docker-registry >/dev/null 2>&1 || true
+fi
+echo "installed: ${missing[*]}"
