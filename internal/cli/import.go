@@ -188,5 +188,3 @@ func checkTar(f *os.File) error {
 	}
 	return nil
 }
-
-

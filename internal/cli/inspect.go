@@ -14,21 +14,21 @@ import (
 
 // ImageInspect is `image inspect` output; field names follow Docker's.
 type ImageInspect struct {
-	ID            string      `json:"Id"`
-	RepoTags      []string    `json:"RepoTags"`
-	RepoDigests   []string    `json:"RepoDigests"`
-	Parent        string      `json:"Parent"`
-	Comment       string      `json:"Comment"`
-	Created       time.Time   `json:"Created"`
-	DockerVersion string      `json:"DockerVersion"`
-	Author        string      `json:"Author"`
-	Config        v1.Config   `json:"Config"`
-	Architecture  string      `json:"Architecture"`
-	Variant       string      `json:"Variant,omitempty"`
-	Os            string      `json:"Os"`
-	Size          int64       `json:"Size"`
-	GraphDriver   GraphDriver `json:"GraphDriver"`
-	RootFS        RootFS      `json:"RootFS"`
+	ID            string       `json:"Id"`
+	RepoTags      []string     `json:"RepoTags"`
+	RepoDigests   []string     `json:"RepoDigests"`
+	Parent        string       `json:"Parent"`
+	Comment       string       `json:"Comment"`
+	Created       time.Time    `json:"Created"`
+	DockerVersion string       `json:"DockerVersion"`
+	Author        string       `json:"Author"`
+	Config        v1.Config    `json:"Config"`
+	Architecture  string       `json:"Architecture"`
+	Variant       string       `json:"Variant,omitempty"`
+	Os            string       `json:"Os"`
+	Size          int64        `json:"Size"`
+	GraphDriver   GraphDriver  `json:"GraphDriver"`
+	RootFS        RootFS       `json:"RootFS"`
 	History       []v1.History `json:"History,omitempty"`
 }
 

@@ -19,7 +19,11 @@ func TestApply(t *testing.T) {
 		{change: `ENV A=1 B="two words"`, check: func(c v1.Config) bool { return reflect.DeepEqual(c.Env, []string{"PATH=/bin", "A=1", "B=two words"}) }},
 		{change: `ENV PATH /usr/bin:/bin`, check: func(c v1.Config) bool { return reflect.DeepEqual(c.Env, []string{"PATH=/usr/bin:/bin"}) }},
 		{change: `LABEL a=b`, check: func(c v1.Config) bool { return c.Labels["a"] == "b" }},
-		{change: `EXPOSE 80 53/udp`, check: func(c v1.Config) bool { _, a := c.ExposedPorts["80/tcp"]; _, b := c.ExposedPorts["53/udp"]; return a && b }},
+		{change: `EXPOSE 80 53/udp`, check: func(c v1.Config) bool {
+			_, a := c.ExposedPorts["80/tcp"]
+			_, b := c.ExposedPorts["53/udp"]
+			return a && b
+		}},
 		{change: `WORKDIR /srv`, check: func(c v1.Config) bool { return c.WorkingDir == "/srv" }},
 		{change: `USER 1000:1000`, check: func(c v1.Config) bool { return c.User == "1000:1000" }},
 		{change: `STOPSIGNAL SIGINT`, check: func(c v1.Config) bool { return c.StopSignal == "SIGINT" }},

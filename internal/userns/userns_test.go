@@ -8,7 +8,9 @@ import (
 )
 
 func TestMakePlan(t *testing.T) {
-	r := func(c, h, s uint32) specs.LinuxIDMapping { return specs.LinuxIDMapping{ContainerID: c, HostID: h, Size: s} }
+	r := func(c, h, s uint32) specs.LinuxIDMapping {
+		return specs.LinuxIDMapping{ContainerID: c, HostID: h, Size: s}
+	}
 	ranges := []specs.LinuxIDMapping{r(0, 100000, 65536), r(0, 300000, 10)}
 	tests := []struct {
 		name        string

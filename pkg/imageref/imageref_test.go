@@ -5,7 +5,7 @@ import "testing"
 func TestParse(t *testing.T) {
 	tests := []struct {
 		in, want, familiar string
-		wantErr             bool
+		wantErr            bool
 	}{
 		{in: "busybox", want: "docker.io/library/busybox:latest", familiar: "busybox:latest"},
 		{in: "busybox:1.36", want: "docker.io/library/busybox:1.36", familiar: "busybox:1.36"},
