@@ -121,7 +121,6 @@ func (s *session) app() *cli.App {
 		UsageText:              "skiff [global options] COMMAND [options] [arguments...]",
 		Version:                buildinfo.Version,
 		UseShortOptionHandling: true,
-		HideHelpCommand:        true,
 		Reader:                 s.io.In,
 		Writer:                 s.io.Out,
 		ErrWriter:              s.io.Err,
@@ -139,7 +138,12 @@ func (s *session) app() *cli.App {
 		Commands: s.commands(),
 	}
 	app.OnUsageError = func(c *cli.Context, err error, _ bool) error { return flagError(c, err) }
-	app.CommandNotFound = func(c *cli.Context, name string) {}
+	app.Action = func(c *cli.Context) error {
+		if c.NArg() == 0 {
+			return cli.ShowAppHelp(c)
+		}
+		return usagef("'%s' is not a skiff command: see 'skiff --help'", c.Args().First())
+	}
 	wireUsage(app.Commands)
 	cli.VersionPrinter = func(c *cli.Context) {
 		fmt.Fprintf(c.App.Writer, "skiff version %s\n", c.App.Version)

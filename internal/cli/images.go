@@ -33,19 +33,19 @@ func (s *session) imageCommands() []*cli.Command {
 		}
 	}
 	imagesCmd := func(name string, aliases ...string) *cli.Command {
+		filterFlags, filters := repeatable("filter", "f", "filter: reference=PATTERN, dangling=true|false")
 		return &cli.Command{
 			Name:    name,
 			Aliases: aliases,
 			Usage:   "list images",
-			Flags: []cli.Flag{
+			Flags: append([]cli.Flag{
 				&cli.BoolFlag{Name: "all", Aliases: []string{"a"}, Usage: "show all images, also intermediate ones"},
 				&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print only image ids"},
 				&cli.BoolFlag{Name: "digests", Usage: "show digests"},
 				&cli.BoolFlag{Name: "no-trunc", Usage: "do not truncate ids"},
 				&cli.StringFlag{Name: "format", Usage: "Go template, 'table TEMPLATE' or 'json'"},
-				&cli.StringSliceFlag{Name: "filter", Aliases: []string{"f"}, Usage: "filter: reference=PATTERN, dangling=true|false"},
-			},
-			Action: s.imagesAction,
+			}, filterFlags...),
+			Action: func(c *cli.Context) error { return s.imagesAction(c, filters.values) },
 		}
 	}
 	rmiCmd := func(name string, aliases ...string) *cli.Command {
@@ -68,16 +68,16 @@ func (s *session) imageCommands() []*cli.Command {
 		Flags:     []cli.Flag{&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Usage: "Go template applied to each result"}},
 		Action:    s.imageInspectAction,
 	}
+	changeFlags, changes := repeatable("change", "c", "apply a Dockerfile instruction (CMD, ENV, ...) to the image")
 	importCmd := &cli.Command{
 		Name:      "import",
 		Usage:     "make an image from a root file system tarball",
 		ArgsUsage: "FILE|URL|- [REPOSITORY[:TAG]]",
-		Flags: []cli.Flag{
-			&cli.StringSliceFlag{Name: "change", Aliases: []string{"c"}, Usage: "apply a Dockerfile instruction (CMD, ENV, ...) to the image"},
+		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "message", Aliases: []string{"m"}, Usage: "commit message recorded in the history"},
 			&cli.StringFlag{Name: "platform", Usage: "platform the image is for (default: the host's)"},
-		},
-		Action: s.importAction,
+		}, changeFlags...),
+		Action: func(c *cli.Context) error { return s.importAction(c, changes.values) },
 	}
 	return []*cli.Command{
 		pullCmd("pull"),
@@ -92,7 +92,7 @@ func (s *session) imageCommands() []*cli.Command {
 				pullCmd("pull"), imagesCmd("ls", "list"), rmiCmd("rm", "remove"),
 				{Name: "tag", Usage: tagCmd.Usage, ArgsUsage: tagCmd.ArgsUsage, Action: s.tagAction},
 				{Name: "inspect", Usage: inspectCmd.Usage, ArgsUsage: inspectCmd.ArgsUsage, Flags: inspectCmd.Flags, Action: s.imageInspectAction},
-				{Name: "import", Usage: importCmd.Usage, ArgsUsage: importCmd.ArgsUsage, Flags: importCmd.Flags, Action: s.importAction},
+				{Name: "import", Usage: importCmd.Usage, ArgsUsage: importCmd.ArgsUsage, Flags: importCmd.Flags, Action: importCmd.Action},
 			},
 		},
 	}
@@ -173,8 +173,8 @@ type imageRow struct {
 	Containers   string
 }
 
-func (s *session) imagesAction(c *cli.Context) error {
-	filters, err := parseImageFilters(c.StringSlice("filter"))
+func (s *session) imagesAction(c *cli.Context, filterSpecs []string) error {
+	filters, err := parseImageFilters(filterSpecs)
 	if err != nil {
 		return err
 	}

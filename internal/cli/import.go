@@ -20,7 +20,7 @@ import (
 	"github.com/skiff-containers/skiff/internal/imagestore"
 )
 
-func (s *session) importAction(c *cli.Context) error {
+func (s *session) importAction(c *cli.Context, changes []string) error {
 	if c.NArg() < 1 || c.NArg() > 2 {
 		return usagef("'%s' takes FILE|URL|- and an optional REPOSITORY[:TAG]: see '%s --help'", c.Command.HelpName, c.Command.HelpName)
 	}
@@ -41,7 +41,7 @@ func (s *session) importAction(c *cli.Context) error {
 		return err
 	}
 	var cfg v1.Config
-	for _, ch := range c.StringSlice("change") {
+	for _, ch := range changes {
 		if err := imageconfig.Apply(&cfg, ch); err != nil {
 			return usagef("%v", err)
 		}
@@ -109,11 +109,11 @@ func openImportSource(src string, s *session) (io.ReadCloser, error) {
 // layer gets its chain id and is shared with identical imports. On any
 // failure the layer is removed again.
 func importTarball(store *imagestore.Store, in io.Reader, cfg v1.Config, platform v1.Platform, message string, names []string) (imagestore.Image, error) {
-	tmpDir, err := store.TempDir()
+	tmpDir, release, err := store.TempDir()
 	if err != nil {
 		return imagestore.Image{}, err
 	}
-	defer os.RemoveAll(tmpDir)
+	defer release()
 	plain, err := archive.DecompressStream(in)
 	if err != nil {
 		return imagestore.Image{}, err

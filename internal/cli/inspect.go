@@ -14,7 +14,7 @@ import (
 
 // ImageInspect is `image inspect` output; field names follow Docker's.
 type ImageInspect struct {
-	ID            string       `json:"Id"`
+	Id            string       `json:"Id"` // Docker's spelling: --format templates use {{.Id}}
 	RepoTags      []string     `json:"RepoTags"`
 	RepoDigests   []string     `json:"RepoDigests"`
 	Parent        string       `json:"Parent"`
@@ -99,7 +99,7 @@ func inspectImage(store *imagestore.Store, img imagestore.Image) (ImageInspect, 
 		return ImageInspect{}, err
 	}
 	ii := ImageInspect{
-		ID:           "sha256:" + img.ID,
+		Id:           "sha256:" + img.ID,
 		RepoTags:     []string{},
 		RepoDigests:  []string{},
 		Created:      cfg.Created.Time,

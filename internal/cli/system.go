@@ -3,8 +3,10 @@ package cli
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"runtime"
 	"strings"
+	"syscall"
 
 	"github.com/urfave/cli/v2"
 	"golang.org/x/sys/unix"
@@ -21,6 +23,13 @@ func (s *session) systemCommands() []*cli.Command {
 			Usage:  "show how skiff is set up on this host",
 			Flags:  []cli.Flag{&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Usage: "Go template or 'json'"}},
 			Action: s.infoAction,
+		},
+		{
+			Name:            "unshare",
+			Usage:           "run a command in skiff's user namespace, where files of a rootless store can be read and removed",
+			ArgsUsage:       "[COMMAND [ARG...]]",
+			SkipFlagParsing: true,
+			Action:          s.unshareAction,
 		},
 		{
 			Name:   "version",
@@ -128,6 +137,33 @@ func cgroupVersion() string {
 		return "hybrid"
 	}
 	return "v1"
+}
+
+func (s *session) unshareAction(c *cli.Context) error {
+	args := c.Args().Slice()
+	if len(args) == 0 {
+		sh := os.Getenv("SHELL")
+		if sh == "" {
+			sh = "/bin/sh"
+		}
+		args = []string{sh}
+	}
+	path, err := exec.LookPath(args[0])
+	if err != nil {
+		return &ExitError{Code: ExitNotFound, Err: fmt.Errorf("%s: command not found", args[0])}
+	}
+	if err := userns.Enter(func(msg string) { s.warnf("%s", msg) }); err != nil {
+		return err
+	}
+	p, err := s.paths()
+	if err != nil {
+		return err
+	}
+	env := append(os.Environ(), "SKIFF_GRAPHROOT="+p.GraphRoot, "SKIFF_RUNROOT="+p.RunRoot)
+	if err := syscall.Exec(path, args, env); err != nil {
+		return &ExitError{Code: ExitCannotRun, Err: fmt.Errorf("%s: %w", args[0], err)}
+	}
+	return nil
 }
 
 // VersionInfo is `skiff version` output.

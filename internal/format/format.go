@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"reflect"
 	"strings"
 	"text/tabwriter"
 	"text/template"
@@ -21,7 +20,19 @@ var funcs = template.FuncMap{
 		return string(b), err
 	},
 	"split": strings.Split,
-	"join":  strings.Join,
+	"join": func(v any, sep string) string {
+		switch x := v.(type) {
+		case []string:
+			return strings.Join(x, sep)
+		case []any:
+			parts := make([]string, len(x))
+			for i, e := range x {
+				parts[i] = fmt.Sprint(e)
+			}
+			return strings.Join(parts, sep)
+		}
+		return fmt.Sprint(v)
+	},
 	"title": func(s string) string {
 		if s == "" {
 			return s
@@ -196,7 +207,7 @@ func Object(w io.Writer, spec string, v any) error {
 		return err
 	}
 	var buf bytes.Buffer
-	if err := t.Execute(&buf, toTemplateValue(v)); err != nil {
+	if err := t.Execute(&buf, v); err != nil {
 		return fmt.Errorf("--format: %w", err)
 	}
 	if !bytes.HasSuffix(buf.Bytes(), []byte("\n")) {
@@ -204,23 +215,4 @@ func Object(w io.Writer, spec string, v any) error {
 	}
 	_, err = w.Write(buf.Bytes())
 	return err
-}
-
-// toTemplateValue hands templates the JSON view of v, so that field names
-// in --format are the ones users see in the JSON (as with Docker, where
-// templates run over the decoded JSON of inspect).
-func toTemplateValue(v any) any {
-	rv := reflect.ValueOf(v)
-	if rv.Kind() == reflect.Map {
-		return v
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return v
-	}
-	var out any
-	if err := json.Unmarshal(b, &out); err != nil {
-		return v
-	}
-	return out
 }

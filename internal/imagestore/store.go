@@ -16,6 +16,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	digest "github.com/opencontainers/go-digest"
 	"go.podman.io/storage"
+	"golang.org/x/sys/unix"
 
 	"github.com/skiff-containers/skiff/pkg/imageref"
 )
@@ -93,19 +94,33 @@ func (s *Store) Status() [][2]string {
 }
 
 // TempDir is a directory on the store's file system for downloads in
-// progress; files left there by a killed process are removed on Open.
-func (s *Store) TempDir() (string, error) {
+// progress. The caller must call the returned release function. While it
+// runs the directory is flock'ed, so the next Open can tell the directories
+// of killed processes (lock free) from those of running pulls.
+func (s *Store) TempDir() (string, func(), error) {
 	base := filepath.Join(s.s.GraphRoot(), "skiff-tmp")
 	if err := os.MkdirAll(base, 0o700); err != nil {
-		return "", err
+		return "", nil, err
 	}
-	return os.MkdirTemp(base, "pull-")
+	dir, err := os.MkdirTemp(base, "pull-")
+	if err != nil {
+		return "", nil, err
+	}
+	lock, err := os.OpenFile(filepath.Join(dir, ".lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err == nil {
+		err = unix.Flock(int(lock.Fd()), unix.LOCK_EX)
+	}
+	if err != nil {
+		os.RemoveAll(dir)
+		return "", nil, fmt.Errorf("lock download directory: %w", err)
+	}
+	return dir, func() {
+		os.RemoveAll(dir)
+		lock.Close()
+	}, nil
 }
 
-// cleanTemp removes download directories whose owner is gone. A directory
-// younger than a day may belong to a pull still running in another process,
-// so only those whose lock-free marker is stale are taken: we use age as
-// the marker, as the downloads themselves are short-lived.
+// cleanTemp removes download directories left by killed processes.
 func (s *Store) cleanTemp() {
 	base := filepath.Join(s.s.GraphRoot(), "skiff-tmp")
 	entries, err := os.ReadDir(base)
@@ -113,11 +128,21 @@ func (s *Store) cleanTemp() {
 		return
 	}
 	for _, e := range entries {
-		fi, err := e.Info()
-		if err != nil || time.Since(fi.ModTime()) < time.Hour {
+		dir := filepath.Join(base, e.Name())
+		lock, err := os.OpenFile(filepath.Join(dir, ".lock"), os.O_RDWR, 0)
+		if err != nil {
+			// Created but not yet locked, or never locked: only remove
+			// when old enough that no live process can be between the
+			// two steps.
+			if fi, err := e.Info(); err == nil && time.Since(fi.ModTime()) > time.Minute {
+				os.RemoveAll(dir)
+			}
 			continue
 		}
-		_ = os.RemoveAll(filepath.Join(base, e.Name()))
+		if unix.Flock(int(lock.Fd()), unix.LOCK_EX|unix.LOCK_NB) == nil {
+			os.RemoveAll(dir)
+		}
+		lock.Close()
 	}
 }
 

@@ -3,11 +3,11 @@ package pull
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"golang.org/x/sync/errgroup"
@@ -126,11 +126,11 @@ func fetchLayers(ctx context.Context, store *imagestore.Store, ref imageref.Refe
 	if !anyMissing {
 		return nil
 	}
-	tmp, err := store.TempDir()
+	tmp, release, err := store.TempDir()
 	if err != nil {
 		return fmt.Errorf("download directory: %w", err)
 	}
-	defer os.RemoveAll(tmp)
+	defer release()
 
 	g, gctx := errgroup.WithContext(ctx)
 	ready := make([]chan string, len(layers)) // file path of each downloaded blob
@@ -214,10 +214,11 @@ func download(ctx context.Context, l v1.Layer, want v1.Hash, path string, onByte
 	}
 	if err != nil {
 		_ = os.Remove(path)
-		if errors.Is(err, imagestore.ErrDigestMismatch) {
-			return err
+		// go-containerregistry checks the digest too and words its
+		// mismatch its own way; both mean the same to the user.
+		if strings.Contains(err.Error(), "error verifying") {
+			return fmt.Errorf("%v: %w", err, imagestore.ErrDigestMismatch)
 		}
-		// go-containerregistry's own check words its mismatch differently.
 		return err
 	}
 	return nil

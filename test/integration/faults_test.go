@@ -1,0 +1,276 @@
+package integration
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/skiff-containers/skiff/test/testenv"
+)
+
+func TestCommandLine(t *testing.T) {
+	sb := newSandbox(t)
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"unknown verb", []string{"frobnicate"}, "'frobnicate' is not a skiff command"},
+		{"unknown flag", []string{"images", "--bogus"}, "unknown flag -bogus"},
+		{"unknown global flag", []string{"--bogus", "images"}, "unknown flag -bogus"},
+		{"unknown image subcommand", []string{"image", "frob"}, "'frob' is not a 'skiff image' command"},
+		{"bad log level", []string{"--log-level", "loud", "images"}, "invalid --log-level"},
+		{"bad driver", []string{"--storage-driver", "zfs", "images"}, "storage driver \"zfs\" is not supported"},
+		{"pull needs one arg", []string{"pull"}, "takes exactly one image name"},
+		{"tag needs two", []string{"tag", "a"}, "takes SOURCE and TARGET"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sb.in(t).Fails(tt.want, tt.args...)
+		})
+	}
+	// Help everywhere, exit 0.
+	for _, args := range [][]string{{"--help"}, {"pull", "--help"}, {"image", "--help"}, {"image", "ls", "--help"}, {"help"}} {
+		r := sb.Skiff(args...)
+		if r.Code != 0 || !strings.Contains(r.Out, "USAGE") {
+			t.Errorf("skiff %v: %s", args, r)
+		}
+	}
+	// Combined short flags.
+	sb.OK("pull", "-q", st.busybox)
+	if out := sb.OK("images", "-aq").Out; strings.TrimSpace(out) == "" {
+		t.Error("images -aq listed nothing")
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	sb := newSandbox(t)
+	dead := deadAddr(t)
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"malformed reference", []string{"pull", "Not/Valid:Ref"}, "invalid reference format"},
+		{"empty tag", []string{"pull", "busybox:"}, "invalid reference format"},
+		{"unknown image", []string{"pull", st.reg.Addr + "/test/nothere:latest"}, "image not found in registry"},
+		{"unknown tag", []string{"pull", st.reg.Addr + "/test/busybox:nosuchtag"}, "image not found in registry"},
+		{"unreachable registry", []string{"pull", dead + "/test/busybox"}, "unreachable"},
+		{"unknown local image", []string{"image", "inspect", "nothere"}, "no such image: nothere"},
+		{"plain http elsewhere", []string{"pull", "10.255.255.1:5000/x/y"}, "plain HTTP"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sb.in(t).Fails(tt.want, tt.args...)
+		})
+	}
+	if out := sb.OK("images", "-q").Out; out != "" {
+		t.Errorf("failed pulls left images: %q", out)
+	}
+	if n := countLayers(t, sb); n != 0 {
+		t.Errorf("failed pulls left %d layers", n)
+	}
+}
+
+// The plain-HTTP guard lets a registry through once it is listed as
+// insecure in the config file.
+func TestInsecureConfig(t *testing.T) {
+	sb := newSandbox(t)
+	cfgDir := filepath.Join(sb.Home, ".config", "skiff")
+	writeAsUser(t, filepath.Join(cfgDir, "config.toml"), "[registries]\ninsecure = [\"10.255.255.1:5000\"]\n")
+	// Listed: skiff tries it (and finds nothing there) instead of refusing.
+	r := sb.Skiff("pull", "10.255.255.1:5000/x/y")
+	if r.Code != 125 || strings.Contains(r.Err, "plain HTTP") {
+		t.Errorf("listed insecure registry still refused: %s", r)
+	}
+	writeAsUser(t, filepath.Join(cfgDir, "config.toml"), "[registries]\ninsecur = []\n")
+	sb.Fails("unknown key", "images")
+}
+
+func writeAsUser(t *testing.T, path, body string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if st.user != nil {
+		for p := path; strings.HasPrefix(p, st.work+"/"); p = filepath.Dir(p) {
+			os.Chown(p, st.user.UID, st.user.GID)
+			if strings.HasSuffix(p, "/home") {
+				break
+			}
+		}
+	}
+}
+
+func deadAddr(t *testing.T) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	return addr
+}
+
+func TestMissingHome(t *testing.T) {
+	sb := newSandbox(t)
+	cmd := sb.Cmd("images")
+	cmd.Env = []string{"PATH=/usr/bin:/bin", "XDG_RUNTIME_DIR=" + sb.Run}
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	err := cmd.Run()
+	r := result{Err: errb.String()}
+	if ee, ok := err.(*exec.ExitError); ok {
+		r.Code = ee.ExitCode()
+	}
+	if st.user == nil {
+		t.Skip("as root the store does not live under HOME")
+	}
+	checkFailure(t, r, "HOME is not set", []string{"images"})
+}
+
+// A registry that serves a layer whose bytes do not match its digest: the
+// pull fails, and nothing of the image is stored.
+func TestDigestMismatch(t *testing.T) {
+	dir, err := os.MkdirTemp(st.work, "badreg-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg, err := testenv.StartRegistry(t.Context(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reg.Stop()
+	ref := reg.Addr + "/test/corrupt:latest"
+	img, err := testenv.WithRandomLayers("amd64", 1, 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err = testenv.Image(goarch(), mustLayers(t, img)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := testenv.Push(ref, img); err != nil {
+		t.Fatal(err)
+	}
+	layers, _ := img.Layers()
+	d, _ := layers[1].Digest()
+	blob := reg.BlobPath(d.Hex)
+	data, err := os.ReadFile(blob)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data[len(data)/2] ^= 0xff
+	if err := os.WriteFile(blob, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sb := newSandbox(t)
+	sb.Fails("digest", "pull", ref)
+	if out := sb.OK("images", "-q").Out; out != "" {
+		t.Errorf("corrupt pull left an image: %q", out)
+	}
+	if n := countLayers(t, sb); n > 1 {
+		t.Errorf("corrupt pull stored %d layers (only the intact base may stay)", n)
+	}
+}
+
+// A pull killed with SIGKILL at any moment leaves a store where images
+// lists only complete images and the next pull succeeds.
+func TestPullKilled(t *testing.T) {
+	sb := newSandbox(t)
+	delays := []time.Duration{5, 30, 60, 100, 150, 200, 300, 450}
+	completed := 0
+	for _, d := range delays {
+		cmd := sb.Cmd("pull", "-q", st.big)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(d * time.Millisecond)
+		// The whole process group: the CLI and its copy in the user
+		// namespace (which also dies with its parent by itself).
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		state, _ := cmd.Process.Wait()
+		if state != nil && state.Success() {
+			completed++
+		}
+		waitGroupGone(t, cmd.Process.Pid)
+		out := sb.OK("images", "--format", "{{.Repository}}:{{.Tag}} {{.ID}}").Out
+		listed := strings.Contains(out, st.big)
+		if listed {
+			// Listed images must be whole: inspect reads config and
+			// every layer of it must exist.
+			sb.OK("image", "inspect", st.big)
+			sb.OK("rmi", st.big)
+		}
+	}
+	t.Logf("%d of %d pulls completed before the kill", completed, len(delays))
+	sb.OK("pull", "-q", st.big)
+	sb.OK("image", "inspect", st.big)
+	if n := countLayers(t, sb); n != 5 {
+		t.Errorf("store has %d layers after the final pull, want 5", n)
+	}
+	tmp, _ := os.ReadDir(filepath.Join(sb.GraphRoot(), "skiff-tmp"))
+	if len(tmp) != 0 {
+		t.Errorf("download directories left behind: %v", tmp)
+	}
+}
+
+func waitGroupGone(t *testing.T, pgid int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for syscall.Kill(-pgid, 0) == nil {
+		if time.Now().After(deadline) {
+			t.Fatalf("process group %d still alive after SIGKILL", pgid)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// Two pulls of one image at once both succeed, with one copy stored.
+func TestConcurrentPulls(t *testing.T) {
+	sb := newSandbox(t)
+	var wg sync.WaitGroup
+	results := make([]result, 2)
+	for i := range results {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i] = sb.Skiff("pull", "-q", st.big)
+		}()
+	}
+	wg.Wait()
+	for i, r := range results {
+		if r.Code != 0 {
+			t.Fatalf("pull %d: %s", i, r)
+		}
+	}
+	if results[0].Out != results[1].Out {
+		t.Errorf("pulls reported different images: %q vs %q", results[0].Out, results[1].Out)
+	}
+	var rows []string
+	for _, l := range strings.Split(strings.TrimSpace(sb.OK("images", "--format", "json").Out), "\n") {
+		var row map[string]string
+		if err := json.Unmarshal([]byte(l), &row); err != nil {
+			t.Fatal(err)
+		}
+		rows = append(rows, fmt.Sprint(row["Repository"], ":", row["Tag"]))
+	}
+	if len(rows) != 1 {
+		t.Errorf("images lists %v, want one image", rows)
+	}
+	if n := countLayers(t, sb); n != 5 {
+		t.Errorf("store has %d layers, want 5", n)
+	}
+}
