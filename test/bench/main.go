@@ -1,0 +1,259 @@
+// Command bench measures skiff against podman in the same run and writes
+// docs/benchmarks.md. As root it runs both tools rootless, as a benchmark
+// user with subordinate ids; otherwise as the calling user.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/skiff-containers/skiff/test/testenv"
+)
+
+type env struct {
+	skiff, podman string // binaries; podman empty when not installed
+	user          *testenv.User
+	work          string
+	reg           *testenv.Registry
+	runs          int
+}
+
+// result is one benchmark's figures.
+type result struct {
+	name, unit    string
+	skiff, podman []float64
+	target        string
+	ratioGood     func(r float64) bool
+	note          string
+}
+
+func main() {
+	skiffBin := flag.String("skiff-bin", "bin/skiff", "skiff binary")
+	out := flag.String("out", "docs/benchmarks.md", "report file")
+	runs := flag.Int("runs", 7, "runs per figure (the median is reported)")
+	flag.Parse()
+	if err := run(*skiffBin, *out, *runs); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(skiffBin, out string, runs int) error {
+	work, err := os.MkdirTemp("", "skiff-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(work)
+	if err := os.Chmod(work, 0o755); err != nil {
+		return err
+	}
+	e := &env{work: work, runs: runs, skiff: filepath.Join(work, "skiff")}
+	if err := copyExec(skiffBin, e.skiff); err != nil {
+		return err
+	}
+	if p, err := exec.LookPath("podman"); err == nil {
+		e.podman = p
+	} else {
+		fmt.Fprintln(os.Stderr, "bench: podman not installed; measuring skiff alone (apt-get install podman to compare)")
+	}
+	if os.Geteuid() == 0 {
+		u, err := testenv.EnsureUser("skiff-bench", true, 500000)
+		if err != nil {
+			return err
+		}
+		e.user = &u
+	}
+	ctx := context.Background()
+	regDir := filepath.Join(work, "registry")
+	os.MkdirAll(regDir, 0o755)
+	if e.reg, err = testenv.StartRegistry(ctx, regDir); err != nil {
+		return err
+	}
+	defer e.reg.Stop()
+
+	var results []result
+	r, err := benchPull(e)
+	if err != nil {
+		return err
+	}
+	results = append(results, r)
+	report := render(e, results)
+	fmt.Print(report)
+	return os.WriteFile(out, []byte(report), 0o644)
+}
+
+// benchPull: a 5-layer image of about 80 MB (four 20 MB random layers on
+// busybox) pulled from the local registry into an empty store.
+func benchPull(e *env) (result, error) {
+	ref := e.reg.Addr + "/bench/layers:latest"
+	img, err := testenv.WithRandomLayers(runtime.GOARCH, 4, 20<<20)
+	if err != nil {
+		return result{}, err
+	}
+	if err := testenv.Push(ref, img); err != nil {
+		return result{}, err
+	}
+	res := result{
+		name: "pull 5-layer 80 MB image, empty store", unit: "s",
+		target:    "skiff <= 0.5 x podman",
+		ratioGood: func(r float64) bool { return r <= 0.5 },
+	}
+	for i := 0; i < e.runs; i++ {
+		home := e.sandbox(fmt.Sprintf("pull-skiff-%d", i))
+		d, err := e.timed(home, e.skiff, "--root", filepath.Join(home, "store"), "--runroot", filepath.Join(home, "run"), "pull", "-q", ref)
+		if err != nil {
+			return result{}, fmt.Errorf("skiff pull: %w", err)
+		}
+		res.skiff = append(res.skiff, d.Seconds())
+		if e.podman == "" {
+			continue
+		}
+		home = e.sandbox(fmt.Sprintf("pull-podman-%d", i))
+		d, err = e.timed(home, e.podman, "--root", filepath.Join(home, "store"), "--runroot", filepath.Join(home, "run"),
+			"--storage-driver", "overlay", "pull", "-q", "--tls-verify=false", ref)
+		if err != nil {
+			return result{}, fmt.Errorf("podman pull: %w", err)
+		}
+		res.podman = append(res.podman, d.Seconds())
+	}
+	return res, nil
+}
+
+// sandbox is an empty home for one run, owned by the benchmark user.
+func (e *env) sandbox(name string) string {
+	home := filepath.Join(e.work, name)
+	for _, d := range []string{home, filepath.Join(home, "run"), filepath.Join(home, "xdg")} {
+		os.MkdirAll(d, 0o700)
+		if e.user != nil {
+			os.Chown(d, e.user.UID, e.user.GID)
+		}
+	}
+	return home
+}
+
+func (e *env) timed(home string, bin string, args ...string) (time.Duration, error) {
+	cmd := exec.Command(bin, args...)
+	cmd.Dir = home
+	cmd.Env = []string{"HOME=" + home, "XDG_RUNTIME_DIR=" + filepath.Join(home, "xdg"), "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}
+	if e.user != nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: e.user.Credential()}
+	}
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	start := time.Now()
+	err := cmd.Run()
+	d := time.Since(start)
+	if err != nil {
+		return 0, fmt.Errorf("%v: %s", err, stderr.String())
+	}
+	return d, nil
+}
+
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := append([]float64(nil), xs...)
+	sort.Float64s(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+func render(e *env, results []result) string {
+	var b strings.Builder
+	b.WriteString("# Benchmarks\n\n")
+	b.WriteString("Written by `make bench` (test/bench). Each figure is the median of the runs listed; skiff and podman run in the same session on the same machine, rootless, against the same local registry.\n\n")
+	fmt.Fprintf(&b, "- date: %s\n- machine: %s\n", time.Now().UTC().Format("2006-01-02 15:04 UTC"), machine())
+	if e.podman != "" {
+		fmt.Fprintf(&b, "- podman: %s\n", toolVersion(e.podman))
+	}
+	fmt.Fprintf(&b, "- skiff: %s\n- runs per figure: %d\n\n", toolVersion(e.skiff), e.runs)
+	b.WriteString("| benchmark | skiff | podman | ratio | target | met |\n|---|---|---|---|---|---|\n")
+	for _, r := range results {
+		ms, mp := median(r.skiff), median(r.podman)
+		ratio, met := "n/a", "n/a"
+		if mp > 0 {
+			q := ms / mp
+			ratio = fmt.Sprintf("%.2f", q)
+			met = "no"
+			if r.ratioGood(q) {
+				met = "yes"
+			}
+		}
+		fmt.Fprintf(&b, "| %s | %.3f %s | %s | %s | %s | %s |\n", r.name, ms, r.unit, fmtOr(mp, r.unit), ratio, r.target, met)
+	}
+	b.WriteString("\nAll runs:\n\n")
+	for _, r := range results {
+		fmt.Fprintf(&b, "- %s: skiff %s; podman %s\n", r.name, fmtList(r.skiff), fmtList(r.podman))
+	}
+	return b.String()
+}
+
+func fmtOr(v float64, unit string) string {
+	if v == 0 {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.3f %s", v, unit)
+}
+
+func fmtList(xs []float64) string {
+	if len(xs) == 0 {
+		return "n/a"
+	}
+	parts := make([]string, len(xs))
+	for i, x := range xs {
+		parts[i] = fmt.Sprintf("%.3f", x)
+	}
+	return strings.Join(parts, ", ")
+}
+
+func machine() string {
+	cpu := "unknown cpu"
+	if data, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, l := range strings.Split(string(data), "\n") {
+			if strings.HasPrefix(l, "model name") {
+				cpu = strings.TrimSpace(strings.SplitN(l, ":", 2)[1])
+				break
+			}
+		}
+	}
+	var si syscall.Sysinfo_t
+	syscall.Sysinfo(&si)
+	var uts syscall.Utsname
+	syscall.Uname(&uts)
+	rel := make([]byte, 0, 65)
+	for _, c := range uts.Release {
+		if c == 0 {
+			break
+		}
+		rel = append(rel, byte(c))
+	}
+	return fmt.Sprintf("%s, %d cores, %.0f GiB, kernel %s", cpu, runtime.NumCPU(), float64(si.Totalram)*float64(si.Unit)/(1<<30), rel)
+}
+
+func toolVersion(bin string) string {
+	out, err := exec.Command(bin, "--version").Output()
+	if err != nil {
+		return "unknown"
+	}
+	return strings.TrimSpace(string(out))
+}
+
+func copyExec(src, dst string) error {
+	data, err := os.ReadFile(src)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(dst, data, 0o755)
+}

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# make demo: skiff's main job, offline. Starts a registry on loopback, puts a
+# busybox image in it, and pulls it with skiff into a store under .demo/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+demo=$PWD/.demo
+mkdir -p "$demo"
+skiff=(bin/skiff --root "$demo/store" --runroot "$demo/run")
+
+rm -rf "$demo/registry" && mkdir -p "$demo/registry"
+bin/testenv registry "$demo/registry" > "$demo/registry.addr" &
+reg_pid=$!
+trap 'kill $reg_pid 2>/dev/null || true' EXIT
+for _ in $(seq 100); do [ -s "$demo/registry.addr" ] && break; sleep 0.1; done
+addr=$(head -n1 "$demo/registry.addr")
+[ -n "$addr" ] || { echo "demo: the registry did not start" >&2; exit 1; }
+
+bin/testenv push-busybox "$addr/demo/busybox:latest"
+echo "+ skiff pull $addr/demo/busybox:latest"
+"${skiff[@]}" pull "$addr/demo/busybox:latest"
+echo "+ skiff tag $addr/demo/busybox:latest busybox"
+"${skiff[@]}" tag "$addr/demo/busybox:latest" busybox
+echo "+ skiff images"
+"${skiff[@]}" images
+echo "+ skiff image inspect --format '{{.Os}}/{{.Architecture}} {{.Config.Cmd}}' busybox"
+"${skiff[@]}" image inspect --format '{{.Os}}/{{.Architecture}} {{.Config.Cmd}}' busybox
+echo
+echo "The store is in $demo/store. Remove it with: bin/skiff --root $demo/store unshare rm -rf $demo"
