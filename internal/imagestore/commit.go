@@ -83,10 +83,11 @@ func (s *Store) PutLayer(src LayerSource) error {
 // Verifier passes a stream through and, at its end, fails with
 // ErrDigestMismatch if the stream did not hash to the expected digest.
 type Verifier struct {
-	r    io.Reader
-	h    hash.Hash
-	want v1.Hash
-	n    int64
+	r        io.Reader
+	h        hash.Hash
+	want     v1.Hash
+	n        int64
+	verified bool
 }
 
 // NewVerifier checks r against want (sha256 only).
@@ -102,9 +103,13 @@ func (v *Verifier) Read(p []byte) (int, error) {
 		if got := hex.EncodeToString(v.h.Sum(nil)); got != v.want.Hex || v.want.Algorithm != "sha256" {
 			return n, fmt.Errorf("content is sha256:%s, expected %s: %w", got, v.want, ErrDigestMismatch)
 		}
+		v.verified = true
 	}
 	return n, err
 }
+
+// Verified reports whether the whole stream was read and matched.
+func (v *Verifier) Verified() bool { return v.verified }
 
 // Count is how many bytes went through.
 func (v *Verifier) Count() int64 { return v.n }

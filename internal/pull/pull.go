@@ -3,6 +3,7 @@ package pull
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"go.podman.io/storage/pkg/archive"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/skiff-containers/skiff/internal/imagestore"
@@ -126,6 +128,115 @@ func fetchLayers(ctx context.Context, store *imagestore.Store, ref imageref.Refe
 	if !anyMissing {
 		return nil
 	}
+	if store.SupportsStaging() {
+		return streamLayers(ctx, store, ref, layers, digests, diffIDs, ids, missing, prog, jobs)
+	}
+	return spoolLayers(ctx, store, ref, layers, digests, sizes, diffIDs, ids, missing, prog, jobs)
+}
+
+// streamLayers unpacks every missing layer straight from the registry into
+// a staging directory, all at once, and commits them in order: the
+// download, decompression, digest checks and unpacking of all layers share
+// the CPUs, and the commits are renames.
+func streamLayers(ctx context.Context, store *imagestore.Store, ref imageref.Reference, layers []v1.Layer, digests, diffIDs []v1.Hash, ids []string, missing []bool, prog Progress, jobs int) error {
+	g, gctx := errgroup.WithContext(ctx)
+	ready := make([]chan *imagestore.StagedLayer, len(layers))
+	sem := make(chan struct{}, jobs)
+	for i := range layers {
+		if !missing[i] {
+			continue
+		}
+		ready[i] = make(chan *imagestore.StagedLayer, 1)
+		g.Go(func() error {
+			select {
+			case sem <- struct{}{}:
+			case <-gctx.Done():
+				return gctx.Err()
+			}
+			defer func() { <-sem }()
+			staged, err := stage(gctx, store, layers[i], digests[i], diffIDs[i], prog, i)
+			if err != nil {
+				return layerError(ref, digests[i], err)
+			}
+			prog.State(i, StateDownloaded)
+			ready[i] <- staged
+			return nil
+		})
+	}
+	g.Go(func() error {
+		for i := range layers {
+			if !missing[i] {
+				continue
+			}
+			var staged *imagestore.StagedLayer
+			select {
+			case staged = <-ready[i]:
+			case <-gctx.Done():
+				return gctx.Err()
+			}
+			parent := ""
+			if i > 0 {
+				parent = ids[i-1]
+			}
+			if err := staged.Commit(ids[i], parent); err != nil {
+				return err
+			}
+			prog.State(i, StateComplete)
+		}
+		return nil
+	})
+	err := g.Wait()
+	// Layers staged but not committed because another failed.
+	for _, ch := range ready {
+		if ch == nil {
+			continue
+		}
+		select {
+		case staged := <-ch:
+			staged.Discard()
+		default:
+		}
+	}
+	return err
+}
+
+func stage(ctx context.Context, store *imagestore.Store, l v1.Layer, compressed, diffID v1.Hash, prog Progress, i int) (*imagestore.StagedLayer, error) {
+	// go-containerregistry checks the blob's digest and size when the
+	// stream reaches its end.
+	rc, err := l.Compressed()
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	prog.State(i, StateDownloading)
+	cr := &countingReader{r: rc, ctx: ctx, report: func(n int64) { prog.Bytes(i, n) }}
+	plain, err := archive.DecompressStream(cr)
+	if err != nil {
+		return nil, err
+	}
+	staged, err := store.StageLayer(imagestore.NewVerifier(plain, diffID), compressed)
+	plain.Close()
+	if err != nil {
+		// Corrupt bytes usually break decompression before the blob's
+		// digest is checked; the digest is the truth worth reporting.
+		if _, derr := io.Copy(io.Discard, cr); derr != nil && isDigestError(derr) {
+			return nil, blobError(derr)
+		}
+		return nil, blobError(err)
+	}
+	// A decompressor may stop before the blob's last bytes; read them so
+	// the blob's own digest is checked too.
+	if _, err := io.Copy(io.Discard, cr); err != nil {
+		staged.Discard()
+		return nil, blobError(err)
+	}
+	return staged, nil
+}
+
+// spoolLayers downloads the missing layers in parallel to files and stores
+// each as soon as it and every layer below it are in: unpacking overlaps the
+// downloads still running. It serves drivers without staging (vfs).
+func spoolLayers(ctx context.Context, store *imagestore.Store, ref imageref.Reference, layers []v1.Layer, digests []v1.Hash, sizes []int64, diffIDs []v1.Hash, ids []string, missing []bool, prog Progress, jobs int) error {
 	tmp, release, err := store.TempDir()
 	if err != nil {
 		return fmt.Errorf("download directory: %w", err)
@@ -148,8 +259,8 @@ func fetchLayers(ctx context.Context, store *imagestore.Store, ref imageref.Refe
 			}
 			defer func() { <-sem }()
 			path := filepath.Join(tmp, fmt.Sprintf("layer-%d", i))
-			if err := download(gctx, layers[i], digests[i], path, func(n int64) { prog.Bytes(i, n) }, func() { prog.State(i, StateDownloading) }); err != nil {
-				return registry.Explain(ref.Domain, fmt.Errorf("layer %s: %w", digests[i], err))
+			if err := download(gctx, layers[i], path, func(n int64) { prog.Bytes(i, n) }, func() { prog.State(i, StateDownloading) }); err != nil {
+				return layerError(ref, digests[i], err)
 			}
 			prog.State(i, StateDownloaded)
 			ready[i] <- path
@@ -194,9 +305,9 @@ func storeLayer(store *imagestore.Store, path string, ids []string, i int, compr
 	})
 }
 
-// download writes a layer blob to path, checking its digest; a blob that
-// does not match is deleted and reported as ErrDigestMismatch.
-func download(ctx context.Context, l v1.Layer, want v1.Hash, path string, onBytes func(int64), onStart func()) error {
+// download writes a layer blob to path; go-containerregistry checks its
+// digest and size as the stream ends. A failed download leaves no file.
+func download(ctx context.Context, l v1.Layer, path string, onBytes func(int64), onStart func()) error {
 	rc, err := l.Compressed()
 	if err != nil {
 		return err
@@ -207,21 +318,38 @@ func download(ctx context.Context, l v1.Layer, want v1.Hash, path string, onByte
 	if err != nil {
 		return err
 	}
-	vr := imagestore.NewVerifier(rc, want)
-	_, err = io.Copy(f, &countingReader{r: vr, ctx: ctx, report: onBytes})
+	_, err = io.Copy(f, &countingReader{r: rc, ctx: ctx, report: onBytes})
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
 		_ = os.Remove(path)
-		// go-containerregistry checks the digest too and words its
-		// mismatch its own way; both mean the same to the user.
-		if strings.Contains(err.Error(), "error verifying") {
-			return fmt.Errorf("%v: %w", err, imagestore.ErrDigestMismatch)
-		}
-		return err
+		return blobError(err)
 	}
 	return nil
+}
+
+// blobError gives go-containerregistry's digest check, which words its
+// mismatch its own way, the store's sentinel error.
+func blobError(err error) error {
+	if isDigestError(err) {
+		return fmt.Errorf("content does not match its digest (corrupt download or registry): %w", imagestore.ErrDigestMismatch)
+	}
+	return err
+}
+
+// layerError words a failed layer: a digest mismatch as it is, anything
+// else as a registry problem.
+func layerError(ref imageref.Reference, d v1.Hash, err error) error {
+	err = fmt.Errorf("layer %s: %w", d, err)
+	if errors.Is(err, imagestore.ErrDigestMismatch) || errors.Is(err, context.Canceled) {
+		return err
+	}
+	return registry.Explain(ref.Domain, err)
+}
+
+func isDigestError(err error) bool {
+	return errors.Is(err, imagestore.ErrDigestMismatch) || strings.Contains(err.Error(), "error verifying")
 }
 
 type countingReader struct {

@@ -176,20 +176,31 @@ func TestDigestMismatch(t *testing.T) {
 	if err := os.WriteFile(blob, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	sb := newSandbox(t)
-	sb.Fails("digest", "pull", ref)
-	if out := sb.OK("images", "-q").Out; out != "" {
-		t.Errorf("corrupt pull left an image: %q", out)
-	}
-	if n := countLayers(t, sb); n > 1 {
-		t.Errorf("corrupt pull stored %d layers (only the intact base may stay)", n)
+	for _, driver := range []string{"overlay", "vfs"} {
+		t.Run(driver, func(t *testing.T) {
+			sb := newSandbox(t).in(t)
+			sb.Fails("does not match its digest", "--storage-driver", driver, "pull", ref)
+			if out := sb.OK("--storage-driver", driver, "images", "-q").Out; out != "" {
+				t.Errorf("corrupt pull left an image: %q", out)
+			}
+			if n := countLayers(t, sb); n > 1 {
+				t.Errorf("corrupt pull stored %d layers (only the intact base may stay)", n)
+			}
+		})
 	}
 }
 
 // A pull killed with SIGKILL at any moment leaves a store where images
 // lists only complete images and the next pull succeeds.
 func TestPullKilled(t *testing.T) {
-	sb := newSandbox(t)
+	for _, driver := range []string{"overlay", "vfs"} {
+		t.Run(driver, func(t *testing.T) { testPullKilled(t, driver) })
+	}
+}
+
+func testPullKilled(t *testing.T, driver string) {
+	sb := newSandbox(t).in(t)
+	sb.driver = driver
 	delays := []time.Duration{5, 30, 60, 100, 150, 200, 300, 450}
 	completed := 0
 	for _, d := range delays {
@@ -240,7 +251,14 @@ func waitGroupGone(t *testing.T, pgid int) {
 
 // Two pulls of one image at once both succeed, with one copy stored.
 func TestConcurrentPulls(t *testing.T) {
-	sb := newSandbox(t)
+	for _, driver := range []string{"overlay", "vfs"} {
+		t.Run(driver, func(t *testing.T) { testConcurrentPulls(t, driver) })
+	}
+}
+
+func testConcurrentPulls(t *testing.T, driver string) {
+	sb := newSandbox(t).in(t)
+	sb.driver = driver
 	var wg sync.WaitGroup
 	results := make([]result, 2)
 	for i := range results {

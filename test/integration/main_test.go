@@ -196,6 +196,8 @@ type sandbox struct {
 	Home string
 	Run  string // XDG_RUNTIME_DIR
 	env  []string
+	// driver, when set, is passed as --storage-driver to every command.
+	driver string
 }
 
 func newSandbox(t *testing.T) *sandbox { return newSandboxAs(t, st.user) }
@@ -260,6 +262,9 @@ func (r result) String() string {
 
 // Cmd prepares skiff with args as the sandbox's user.
 func (sb *sandbox) Cmd(args ...string) *exec.Cmd {
+	if sb.driver != "" {
+		args = append([]string{"--storage-driver", sb.driver}, args...)
+	}
 	cmd := exec.Command(st.bin, args...)
 	cmd.Env = sb.env
 	cmd.Dir = sb.Home
