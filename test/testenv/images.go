@@ -8,6 +8,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
@@ -172,15 +173,20 @@ func MultiArch(imgs map[string]v1.Image) (v1.ImageIndex, error) {
 
 // Push uploads an image or index to ref over plain HTTP.
 func Push(ref string, obj any) error {
+	return PushAuth(ref, obj, authn.Anonymous)
+}
+
+// PushAuth pushes with credentials.
+func PushAuth(ref string, obj any, auth authn.Authenticator) error {
 	r, err := name.ParseReference(ref, name.Insecure)
 	if err != nil {
 		return err
 	}
 	switch v := obj.(type) {
 	case v1.Image:
-		return remote.Write(r, v)
+		return remote.Write(r, v, remote.WithAuth(auth))
 	case v1.ImageIndex:
-		return remote.WriteIndex(r, v)
+		return remote.WriteIndex(r, v, remote.WithAuth(auth))
 	}
 	return fmt.Errorf("cannot push %T", obj)
 }

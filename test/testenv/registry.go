@@ -13,6 +13,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"time"
+
+	"golang.org/x/crypto/bcrypt"
 )
 
 // Registry is a docker-registry (Debian's distribution build) serving
@@ -25,6 +27,24 @@ type Registry struct {
 
 // StartRegistry starts a registry on a free loopback port.
 func StartRegistry(ctx context.Context, dir string) (*Registry, error) {
+	return startRegistry(ctx, dir, "")
+}
+
+// StartAuthRegistry starts a registry that demands HTTP basic auth with
+// the given user and password.
+func StartAuthRegistry(ctx context.Context, dir, user, password string) (*Registry, error) {
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.MinCost)
+	if err != nil {
+		return nil, err
+	}
+	htpasswd := filepath.Join(dir, "htpasswd")
+	if err := os.WriteFile(htpasswd, []byte(user+":"+string(hash)+"\n"), 0o644); err != nil {
+		return nil, err
+	}
+	return startRegistry(ctx, dir, fmt.Sprintf("auth:\n  htpasswd:\n    realm: skiff-test\n    path: %s\n", htpasswd))
+}
+
+func startRegistry(ctx context.Context, dir, extra string) (*Registry, error) {
 	bin, err := exec.LookPath("docker-registry")
 	if err != nil {
 		return nil, fmt.Errorf("docker-registry not installed (apt-get install docker-registry): %w", err)
@@ -50,7 +70,7 @@ storage:
     enabled: true
 http:
   addr: %s
-`, storage, addr)
+%s`, storage, addr, extra)
 	cfgPath := filepath.Join(dir, "config.yml")
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
 		return nil, err
@@ -72,7 +92,7 @@ http:
 		resp, err := http.Get("http://" + addr + "/v2/")
 		if err == nil {
 			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
+			if resp.StatusCode == http.StatusOK || (extra != "" && resp.StatusCode == http.StatusUnauthorized) {
 				return r, nil
 			}
 		}
