@@ -15,6 +15,8 @@ all: build
 
 build:
 	$(GO) build $(GOFLAGS_BUILD) -o bin/skiff .
+	$(GO) build -tags "seccomp" -trimpath -ldflags "-s -w" -o bin/skiff-supervisor ./libexec/skiff-supervisor
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w" -o bin/skiff-init ./libexec/skiff-init
 	$(GO) build -o bin/testenv ./test/cmd/testenv
 
 # Installs what builds and tests need on a fresh Debian machine (as root).
@@ -22,7 +24,7 @@ deps:
 	bash test/setup-deps.sh
 
 vet:
-	$(GO) vet -tags "$(TAGS)" ./...
+	$(GO) vet -tags "$(TAGS) seccomp" ./...
 
 unit:
 	$(GO) test -tags "$(TAGS)" -count=1 ./internal/... ./pkg/...

@@ -9,6 +9,7 @@ need=(
   "busybox-static:busybox"            # the test images' contents
   "uidmap:newuidmap"                  # subordinate id mappings
   "libbtrfs-dev:"                     # headers for go vet over containers/storage
+  "libseccomp-dev:"                   # the supervisor's seccomp filters (libcontainer)
 )
 missing=()
 for pair in "${need[@]}"; do

@@ -1,0 +1,326 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/urfave/cli/v2"
+	"golang.org/x/sys/unix"
+
+	"github.com/skiff-containers/skiff/internal/container"
+	"github.com/skiff-containers/skiff/internal/lifecycle"
+)
+
+func (s *session) containerCommands() []*cli.Command {
+	psFilters, psFilterValues := repeatable("filter", "f", "filter: status=, name=, ancestor=, id=, label=")
+	ps := func(name string, aliases ...string) *cli.Command {
+		return &cli.Command{
+			Name: name, Aliases: aliases, Usage: "list containers",
+			Flags: append([]cli.Flag{
+				&cli.BoolFlag{Name: "all", Aliases: []string{"a"}, Usage: "show all containers (default: running only)"},
+				&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print only ids"},
+				&cli.IntFlag{Name: "last", Aliases: []string{"n"}, Value: -1, Usage: "show the n last created containers (all states)"},
+				&cli.BoolFlag{Name: "latest", Aliases: []string{"l"}, Usage: "show the latest created container (all states)"},
+				&cli.BoolFlag{Name: "no-trunc", Usage: "do not truncate output"},
+				&cli.StringFlag{Name: "format", Usage: "Go template, 'table TEMPLATE' or 'json'"},
+			}, psFilters...),
+			Action: func(c *cli.Context) error { return s.psAction(c, psFilterValues.values) },
+		}
+	}
+	start := &cli.Command{
+		Name: "start", Usage: "start stopped containers", ArgsUsage: "CONTAINER [CONTAINER...]",
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "attach", Aliases: []string{"a"}, Usage: "attach to the container's output and wait for it"},
+			&cli.BoolFlag{Name: "interactive", Aliases: []string{"i"}, Usage: "attach stdin"},
+			&cli.StringFlag{Name: "detach-keys", Value: "ctrl-p,ctrl-q", Usage: "key sequence that detaches"},
+		},
+		Action: s.startAction,
+	}
+	stop := &cli.Command{
+		Name: "stop", Usage: "stop running containers (stop signal, then SIGKILL)", ArgsUsage: "CONTAINER [CONTAINER...]",
+		Flags:  []cli.Flag{&cli.IntFlag{Name: "time", Aliases: []string{"t"}, Value: -1, Usage: "seconds to wait before killing (default: the container's stop timeout)"}},
+		Action: s.stopAction,
+	}
+	kill := &cli.Command{
+		Name: "kill", Usage: "send a signal to running containers", ArgsUsage: "CONTAINER [CONTAINER...]",
+		Flags:  []cli.Flag{&cli.StringFlag{Name: "signal", Aliases: []string{"s"}, Value: "SIGKILL", Usage: "signal to send"}},
+		Action: s.killAction,
+	}
+	restart := &cli.Command{
+		Name: "restart", Usage: "restart containers", ArgsUsage: "CONTAINER [CONTAINER...]",
+		Flags:  []cli.Flag{&cli.IntFlag{Name: "time", Aliases: []string{"t"}, Value: -1, Usage: "seconds to wait before killing"}},
+		Action: s.restartAction,
+	}
+	rm := func(name string, aliases ...string) *cli.Command {
+		return &cli.Command{
+			Name: name, Aliases: aliases, Usage: "remove containers", ArgsUsage: "CONTAINER [CONTAINER...]",
+			Flags: []cli.Flag{
+				&cli.BoolFlag{Name: "force", Aliases: []string{"f"}, Usage: "kill and remove running containers"},
+				&cli.BoolFlag{Name: "volumes", Aliases: []string{"v"}, Usage: "remove anonymous volumes too"},
+			},
+			Action: s.rmAction,
+		}
+	}
+	logs := &cli.Command{
+		Name: "logs", Usage: "show a container's output", ArgsUsage: "CONTAINER",
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "follow", Aliases: []string{"f"}, Usage: "keep printing new output until the container stops"},
+			&cli.StringFlag{Name: "tail", Value: "all", Usage: "number of lines from the end"},
+			&cli.StringFlag{Name: "since", Usage: "only output after this time (RFC 3339, Unix time, or a duration such as 10m)"},
+			&cli.BoolFlag{Name: "timestamps", Aliases: []string{"t"}, Usage: "prefix lines with their time"},
+		},
+		Action: s.logsAction,
+	}
+	wait := &cli.Command{Name: "wait", Usage: "wait for containers to stop and print their exit codes", ArgsUsage: "CONTAINER [CONTAINER...]", Action: s.waitAction}
+	inspect := &cli.Command{
+		Name: "inspect", Usage: "show details of containers or images as JSON", ArgsUsage: "NAME|ID [NAME|ID...]",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Usage: "Go template applied to each result"},
+			&cli.StringFlag{Name: "type", Usage: "container or image (default: whichever matches)"},
+		},
+		Action: s.inspectAction,
+	}
+	rename := &cli.Command{Name: "rename", Usage: "rename a container", ArgsUsage: "CONTAINER NEW-NAME", Action: s.renameAction}
+	prune := &cli.Command{
+		Name: "prune", Usage: "remove all stopped containers",
+		Flags:  []cli.Flag{&cli.BoolFlag{Name: "force", Aliases: []string{"f"}, Usage: "do not ask (skiff never asks)"}},
+		Action: s.pruneAction,
+	}
+	execFlags, execEnv := repeatable("env", "e", "set an environment variable")
+	execCmd := &cli.Command{
+		Name: "exec", Usage: "run a command in a running container", ArgsUsage: "CONTAINER COMMAND [ARG...]",
+		Flags: append([]cli.Flag{
+			&cli.BoolFlag{Name: "interactive", Aliases: []string{"i"}, Usage: "keep stdin open"},
+			&cli.BoolFlag{Name: "tty", Aliases: []string{"t"}, Usage: "allocate a pseudo-terminal"},
+			&cli.BoolFlag{Name: "detach", Aliases: []string{"d"}, Usage: "run in the background"},
+			&cli.StringFlag{Name: "workdir", Aliases: []string{"w"}, Usage: "working directory"},
+			&cli.StringFlag{Name: "user", Aliases: []string{"u"}, Usage: "user NAME|UID[:GROUP|GID]"},
+			&cli.StringFlag{Name: "detach-keys", Value: "ctrl-p,ctrl-q", Usage: "key sequence that detaches"},
+		}, execFlags...),
+		Action: func(c *cli.Context) error { return s.execAction(c, execEnv.values) },
+	}
+	return []*cli.Command{
+		ps("ps"), start, stop, kill, restart, rm("rm"), logs, wait, inspect, rename, execCmd,
+		{
+			Name:  "container",
+			Usage: "manage containers",
+			Subcommands: []*cli.Command{
+				ps("ls", "list", "ps"), rm("rm", "remove"), prune,
+				{Name: "start", Usage: start.Usage, ArgsUsage: start.ArgsUsage, Flags: start.Flags, Action: start.Action},
+				{Name: "stop", Usage: stop.Usage, ArgsUsage: stop.ArgsUsage, Flags: stop.Flags, Action: stop.Action},
+				{Name: "kill", Usage: kill.Usage, ArgsUsage: kill.ArgsUsage, Flags: kill.Flags, Action: kill.Action},
+				{Name: "restart", Usage: restart.Usage, ArgsUsage: restart.ArgsUsage, Flags: restart.Flags, Action: restart.Action},
+				{Name: "logs", Usage: logs.Usage, ArgsUsage: logs.ArgsUsage, Flags: logs.Flags, Action: logs.Action},
+				{Name: "wait", Usage: wait.Usage, ArgsUsage: wait.ArgsUsage, Action: wait.Action},
+				{Name: "inspect", Usage: "show details of containers as JSON", ArgsUsage: "CONTAINER [CONTAINER...]", Flags: inspect.Flags[:1], Action: s.containerInspectAction},
+				{Name: "rename", Usage: rename.Usage, ArgsUsage: rename.ArgsUsage, Action: rename.Action},
+				{Name: "exec", Usage: execCmd.Usage, ArgsUsage: execCmd.ArgsUsage, Flags: execCmd.Flags, Action: execCmd.Action},
+			},
+		},
+	}
+}
+
+func needArgs(c *cli.Context, n int, what string) error {
+	if c.NArg() < n {
+		return usagef("'%s' needs %s: see '%s --help'", c.Command.HelpName, what, c.Command.HelpName)
+	}
+	return nil
+}
+
+// eachContainer runs fn on every named container, printing errors as they
+// come, and fails the command if any failed (as Docker does).
+func (s *session) eachContainer(c *cli.Context, fn func(m *lifecycle.Manager, ctr *container.Container) error) error {
+	m, err := s.manager()
+	if err != nil {
+		return err
+	}
+	var failed bool
+	for _, ref := range c.Args().Slice() {
+		ctr, err := m.Containers.Lookup(ref)
+		if err == nil {
+			err = fn(m, ctr)
+		} else {
+			err = containerLookupError(ref, err)
+		}
+		if err != nil {
+			fmt.Fprintf(s.io.Err, "Error: %s\n", oneLine(err.Error()))
+			failed = true
+			continue
+		}
+		fmt.Fprintln(s.io.Out, ref)
+	}
+	if failed {
+		return &ExitError{Code: ExitSkiff}
+	}
+	return nil
+}
+
+func (s *session) startAction(c *cli.Context) error {
+	if err := needArgs(c, 1, "a container"); err != nil {
+		return err
+	}
+	keys, err := parseDetachKeys(c.String("detach-keys"))
+	if err != nil {
+		return err
+	}
+	attach := c.Bool("attach") || c.Bool("interactive")
+	if attach {
+		if c.NArg() != 1 {
+			return usagef("'%s -a' takes one container", c.Command.HelpName)
+		}
+		m, err := s.manager()
+		if err != nil {
+			return err
+		}
+		ctr, err := m.Containers.Lookup(c.Args().First())
+		if err != nil {
+			return containerLookupError(c.Args().First(), err)
+		}
+		return s.start(m, ctr, true, c.Bool("interactive"), keys, false)
+	}
+	return s.eachContainer(c, func(m *lifecycle.Manager, ctr *container.Container) error {
+		if st, err := ctr.State(); err == nil && st.Status == container.StatusRunning {
+			return nil
+		}
+		_, err := m.Start(s.ctx, ctr, lifecycle.StartOptions{})
+		return startError(err)
+	})
+}
+
+// startError keeps a start failure to its message; the exit code of the
+// command is 125 for several containers, as Docker has it.
+func startError(err error) error {
+	if err == nil {
+		return nil
+	}
+	return errors.New(oneLine(err.Error()))
+}
+
+func stopTimeout(c *cli.Context, ctr *container.Container) time.Duration {
+	if t := c.Int("time"); t >= 0 {
+		return time.Duration(t) * time.Second
+	}
+	return ctr.StopTimeoutOrDefault()
+}
+
+func (s *session) stopAction(c *cli.Context) error {
+	if err := needArgs(c, 1, "a container"); err != nil {
+		return err
+	}
+	return s.eachContainer(c, func(m *lifecycle.Manager, ctr *container.Container) error {
+		return m.Stop(s.ctx, ctr, stopTimeout(c, ctr))
+	})
+}
+
+func (s *session) killAction(c *cli.Context) error {
+	if err := needArgs(c, 1, "a container"); err != nil {
+		return err
+	}
+	sig, err := lifecycle.ParseSignal(c.String("signal"))
+	if err != nil {
+		return usagef("%v", err)
+	}
+	return s.eachContainer(c, func(m *lifecycle.Manager, ctr *container.Container) error {
+		return m.Signal(ctr, sig)
+	})
+}
+
+func (s *session) restartAction(c *cli.Context) error {
+	if err := needArgs(c, 1, "a container"); err != nil {
+		return err
+	}
+	return s.eachContainer(c, func(m *lifecycle.Manager, ctr *container.Container) error {
+		if err := m.Stop(s.ctx, ctr, stopTimeout(c, ctr)); err != nil {
+			return err
+		}
+		_, err := m.Start(s.ctx, ctr, lifecycle.StartOptions{})
+		return startError(err)
+	})
+}
+
+func (s *session) rmAction(c *cli.Context) error {
+	if err := needArgs(c, 1, "a container"); err != nil {
+		return err
+	}
+	return s.eachContainer(c, func(m *lifecycle.Manager, ctr *container.Container) error {
+		return m.Remove(s.ctx, ctr, c.Bool("force"))
+	})
+}
+
+func (s *session) waitAction(c *cli.Context) error {
+	if err := needArgs(c, 1, "a container"); err != nil {
+		return err
+	}
+	m, err := s.manager()
+	if err != nil {
+		return err
+	}
+	var failed bool
+	for _, ref := range c.Args().Slice() {
+		ctr, err := m.Containers.Lookup(ref)
+		if err != nil {
+			fmt.Fprintf(s.io.Err, "Error: %s\n", containerLookupError(ref, err))
+			failed = true
+			continue
+		}
+		code, err := m.Wait(s.ctx, ctr)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(s.io.Out, code)
+	}
+	if failed {
+		return &ExitError{Code: ExitSkiff}
+	}
+	return nil
+}
+
+func (s *session) renameAction(c *cli.Context) error {
+	if c.NArg() != 2 {
+		return usagef("'%s' takes CONTAINER and NEW-NAME", c.Command.HelpName)
+	}
+	if err := container.ValidName(c.Args().Get(1)); err != nil {
+		return usagef("%v", err)
+	}
+	m, err := s.manager()
+	if err != nil {
+		return err
+	}
+	ctr, err := m.Containers.Lookup(c.Args().First())
+	if err != nil {
+		return containerLookupError(c.Args().First(), err)
+	}
+	if err := m.Containers.Rename(ctr, c.Args().Get(1)); err != nil {
+		if errors.Is(err, container.ErrNameInUse) {
+			return usagef("%v", err)
+		}
+		return err
+	}
+	return nil
+}
+
+func (s *session) pruneAction(c *cli.Context) error {
+	m, err := s.manager()
+	if err != nil {
+		return err
+	}
+	ctrs, err := m.Containers.List()
+	if err != nil {
+		return err
+	}
+	for _, ctr := range ctrs {
+		st, err := ctr.State()
+		if err != nil || st.Status == container.StatusRunning {
+			continue
+		}
+		if err := m.Containers.Remove(ctr); err != nil {
+			return err
+		}
+		fmt.Fprintln(s.io.Out, ctr.ID)
+	}
+	return nil
+}
+
+// signalName gives a signal's name for messages.
+func signalName(sig unix.Signal) string { return unix.SignalName(sig) }

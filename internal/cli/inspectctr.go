@@ -1,0 +1,256 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/skiff-containers/skiff/internal/container"
+	"github.com/skiff-containers/skiff/internal/format"
+	"github.com/skiff-containers/skiff/internal/imagestore"
+	"github.com/skiff-containers/skiff/internal/lifecycle"
+)
+
+// ContainerInspect follows Docker's `inspect` for the fields that apply.
+type ContainerInspect struct {
+	Id              string //nolint:revive // Docker's spelling, used in templates
+	Created         time.Time
+	Path            string
+	Args            []string
+	State           ContainerState
+	Image           string
+	ResolvConfPath  string
+	HostnamePath    string
+	HostsPath       string
+	LogPath         string
+	Name            string
+	RestartCount    int
+	Driver          string
+	Platform        string
+	HostConfig      InspectHostConfig
+	Mounts          []InspectMount
+	Config          InspectConfig
+	NetworkSettings InspectNetwork
+}
+
+// ContainerState is the State part of inspect.
+type ContainerState struct {
+	Status     string
+	Running    bool
+	Paused     bool
+	Restarting bool
+	OOMKilled  bool
+	Dead       bool
+	Pid        int
+	ExitCode   int
+	Error      string
+	StartedAt  string
+	FinishedAt string
+}
+
+// InspectHostConfig is the HostConfig part of inspect.
+type InspectHostConfig struct {
+	Binds          []string
+	NetworkMode    string
+	AutoRemove     bool
+	CapAdd         []string
+	CapDrop        []string
+	Privileged     bool
+	ReadonlyRootfs bool
+	SecurityOpt    []string
+	Tmpfs          map[string]string
+	Init           bool
+	LogConfig      map[string]any
+}
+
+// InspectMount is one mount in inspect.
+type InspectMount struct {
+	Type        string
+	Source      string
+	Destination string
+	RW          bool
+}
+
+// InspectConfig is the Config part of inspect.
+type InspectConfig struct {
+	Hostname    string
+	User        string
+	Tty         bool
+	OpenStdin   bool
+	Env         []string
+	Cmd         []string
+	Image       string
+	WorkingDir  string
+	Entrypoint  []string
+	Labels      map[string]string
+	StopSignal  string
+	StopTimeout *int
+}
+
+// InspectNetwork is the NetworkSettings part of inspect.
+type InspectNetwork struct {
+	Ports map[string]any
+}
+
+func dockerTime(t time.Time) string {
+	if t.IsZero() {
+		return "0001-01-01T00:00:00Z"
+	}
+	return t.UTC().Format(time.RFC3339Nano)
+}
+
+func inspectContainer(m *lifecycle.Manager, ctr *container.Container) (ContainerInspect, error) {
+	st, err := ctr.State()
+	if err != nil {
+		return ContainerInspect{}, err
+	}
+	ci := ContainerInspect{
+		Id:      ctr.ID,
+		Created: ctr.Created,
+		Image:   "sha256:" + ctr.ImageID,
+		State: ContainerState{
+			Status: st.Status, Running: st.Status == container.StatusRunning, OOMKilled: st.OOMKilled,
+			Pid: st.Pid, ExitCode: st.ExitCode, Error: st.Error,
+			StartedAt: dockerTime(st.StartedAt), FinishedAt: dockerTime(st.FinishedAt),
+		},
+		ResolvConfPath: filepath.Join(ctr.Dir, "resolv.conf"),
+		HostnamePath:   filepath.Join(ctr.Dir, "hostname"),
+		HostsPath:      filepath.Join(ctr.Dir, "hosts"),
+		LogPath:        ctr.LogPath(),
+		Name:           "/" + ctr.Name,
+		Driver:         m.Images.Driver(),
+		Platform:       "linux",
+		HostConfig: InspectHostConfig{
+			Binds: ctr.Host.Binds, NetworkMode: ctr.Host.NetworkMode, AutoRemove: ctr.AutoRemove,
+			CapAdd: ctr.Host.CapAdd, CapDrop: ctr.Host.CapDrop, Privileged: ctr.Host.Privileged,
+			ReadonlyRootfs: ctr.Host.ReadonlyRootfs, SecurityOpt: ctr.Host.SecurityOpt, Tmpfs: map[string]string{},
+			Init:      ctr.Init,
+			LogConfig: map[string]any{"Type": "json-file", "Config": map[string]string{}},
+		},
+		Mounts: []InspectMount{},
+		Config: InspectConfig{
+			Hostname: ctr.Hostname, User: ctr.User, Tty: ctr.Tty, OpenStdin: ctr.OpenStdin, Env: ctr.Env,
+			Cmd: ctr.Cmd, Image: ctr.Image, WorkingDir: ctr.WorkingDir, Entrypoint: ctr.Entrypoint,
+			Labels: ctr.Labels, StopSignal: ctr.StopSignalOrDefault(), StopTimeout: ctr.StopTimeout,
+		},
+		NetworkSettings: InspectNetwork{Ports: map[string]any{}},
+	}
+	if ci.Config.Labels == nil {
+		ci.Config.Labels = map[string]string{}
+	}
+	if len(ctr.Args) > 0 {
+		ci.Path, ci.Args = ctr.Args[0], ctr.Args[1:]
+	}
+	if ci.Args == nil {
+		ci.Args = []string{}
+	}
+	for _, mt := range ctr.Mounts {
+		if mt.Tmpfs {
+			ci.HostConfig.Tmpfs[mt.Destination] = joinOpts(mt.Options)
+			ci.Mounts = append(ci.Mounts, InspectMount{Type: "tmpfs", Destination: mt.Destination, RW: !mt.ReadOnly})
+			continue
+		}
+		ci.Mounts = append(ci.Mounts, InspectMount{Type: "bind", Source: mt.Source, Destination: mt.Destination, RW: !mt.ReadOnly})
+	}
+	return ci, nil
+}
+
+func joinOpts(o []string) string {
+	s := ""
+	for i, x := range o {
+		if i > 0 {
+			s += ","
+		}
+		s += x
+	}
+	return s
+}
+
+func (s *session) containerInspectAction(c *cli.Context) error {
+	return s.inspectAny(c, "container")
+}
+
+func (s *session) inspectAction(c *cli.Context) error {
+	switch t := c.String("type"); t {
+	case "", "container", "image":
+		return s.inspectAny(c, t)
+	default:
+		return usagef("invalid --type %q: use container or image", t)
+	}
+}
+
+// inspectAny inspects each name as a container, then (unless restricted)
+// as an image.
+func (s *session) inspectAny(c *cli.Context, kind string) error {
+	if c.NArg() == 0 {
+		return usagef("'%s' needs at least one name: see '%s --help'", c.Command.HelpName, c.Command.HelpName)
+	}
+	spec := c.String("format")
+	if spec != "" && spec != "json" {
+		if _, err := format.Parse(spec); err != nil {
+			return usagef("%v", err)
+		}
+	}
+	m, err := s.manager()
+	if err != nil {
+		return err
+	}
+	var results []any
+	var failed bool
+	for _, ref := range c.Args().Slice() {
+		r, err := s.inspectOne(m, ref, kind)
+		if err != nil {
+			fmt.Fprintf(s.io.Err, "Error: %s\n", err)
+			failed = true
+			continue
+		}
+		results = append(results, r)
+	}
+	if spec == "" || spec == "json" {
+		if results == nil {
+			results = []any{}
+		}
+		if err := format.Object(s.io.Out, "", results); err != nil {
+			return err
+		}
+	} else {
+		for _, r := range results {
+			if err := format.Object(s.io.Out, spec, r); err != nil {
+				return usagef("%v", err)
+			}
+		}
+	}
+	if failed {
+		return &ExitError{Code: ExitSkiff}
+	}
+	return nil
+}
+
+func (s *session) inspectOne(m *lifecycle.Manager, ref, kind string) (any, error) {
+	if kind != "image" {
+		ctr, err := m.Containers.Lookup(ref)
+		if err == nil {
+			return inspectContainer(m, ctr)
+		}
+		if !errors.Is(err, container.ErrNotFound) {
+			return nil, err
+		}
+		if kind == "container" {
+			return nil, fmt.Errorf("no such container: %s", ref)
+		}
+	}
+	img, err := m.Images.Lookup(ref)
+	if err != nil {
+		if errors.Is(err, imagestore.ErrNotFound) {
+			if kind == "image" {
+				return nil, fmt.Errorf("no such image: %s", ref)
+			}
+			return nil, fmt.Errorf("no such object: %s", ref)
+		}
+		return nil, err
+	}
+	return inspectImage(m.Images, img)
+}

@@ -1,0 +1,209 @@
+package cli
+
+import (
+	"fmt"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/docker/go-units"
+	"github.com/urfave/cli/v2"
+
+	"github.com/skiff-containers/skiff/internal/container"
+	"github.com/skiff-containers/skiff/internal/format"
+	"github.com/skiff-containers/skiff/internal/imagestore"
+	"github.com/skiff-containers/skiff/internal/state"
+)
+
+// psRow is one line of `ps`; the field names are the --format keys.
+type psRow struct {
+	ID         string
+	Image      string
+	Command    string
+	CreatedAt  string
+	RunningFor string
+	Status     string
+	State      string
+	Ports      string
+	Names      string
+	Labels     string
+}
+
+func statusText(st state.State) string {
+	switch st.Status {
+	case container.StatusRunning:
+		return "Up " + units.HumanDuration(time.Since(st.StartedAt))
+	case container.StatusExited:
+		return fmt.Sprintf("Exited (%d) %s ago", st.ExitCode, units.HumanDuration(time.Since(st.FinishedAt)))
+	}
+	return "Created"
+}
+
+func (s *session) psAction(c *cli.Context, filterSpecs []string) error {
+	filters, err := parsePsFilters(filterSpecs)
+	if err != nil {
+		return err
+	}
+	var lister *format.Lister
+	if !c.Bool("quiet") {
+		def := "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}"
+		if lister, err = format.NewLister(s.io.Out, c.String("format"), def, map[string]string{"ID": "CONTAINER ID", "RunningFor": "CREATED"}); err != nil {
+			return usagef("%v", err)
+		}
+	}
+	m, err := s.manager()
+	if err != nil {
+		return err
+	}
+	ctrs, err := m.Containers.List()
+	if err != nil {
+		return err
+	}
+	last := c.Int("last")
+	if c.Bool("latest") {
+		last = 1
+	}
+	all := c.Bool("all") || last >= 0
+	shown := 0
+	for _, ctr := range ctrs {
+		if last >= 0 && shown >= last {
+			break
+		}
+		st, err := ctr.State()
+		if err != nil {
+			return err
+		}
+		if !all && st.Status != container.StatusRunning && !hasStatusFilter(filters) {
+			continue
+		}
+		if !matchPsFilters(filters, ctr, st, m.Images) {
+			continue
+		}
+		shown++
+		if c.Bool("quiet") {
+			id := ctr.ID
+			if !c.Bool("no-trunc") {
+				id = id[:12]
+			}
+			fmt.Fprintln(s.io.Out, id)
+			continue
+		}
+		if err := lister.Row(makePsRow(ctr, st, c.Bool("no-trunc"))); err != nil {
+			return usagef("%v", err)
+		}
+	}
+	if lister != nil {
+		return lister.Flush()
+	}
+	return nil
+}
+
+func makePsRow(ctr *container.Container, st state.State, noTrunc bool) psRow {
+	id := ctr.ID
+	cmd := strings.Join(ctr.Args, " ")
+	if !noTrunc {
+		id = id[:12]
+		if len(cmd) > 20 {
+			cmd = cmd[:19] + "…"
+		}
+	}
+	var labels []string
+	for k, v := range ctr.Labels {
+		labels = append(labels, k+"="+v)
+	}
+	image := ctr.Image
+	if ctr.Incomplete {
+		image = ctr.ImageID[:min(12, len(ctr.ImageID))]
+	}
+	return psRow{
+		ID:         id,
+		Image:      image,
+		Command:    strconv.Quote(cmd),
+		CreatedAt:  ctr.Created.Local().Format("2006-01-02 15:04:05 -0700 MST"),
+		RunningFor: units.HumanDuration(time.Since(ctr.Created)) + " ago",
+		Status:     statusText(st),
+		State:      st.Status,
+		Names:      ctr.Name,
+		Labels:     strings.Join(labels, ","),
+	}
+}
+
+type psFilter struct{ key, value string }
+
+func parsePsFilters(specs []string) ([]psFilter, error) {
+	var out []psFilter
+	for _, f := range specs {
+		k, v, ok := strings.Cut(f, "=")
+		if !ok {
+			return nil, usagef("invalid filter %q: use KEY=VALUE", f)
+		}
+		switch k {
+		case "status":
+			switch v {
+			case "created", "running", "exited":
+			default:
+				return nil, usagef("invalid filter %q: status is created, running or exited", f)
+			}
+		case "name", "ancestor", "id", "label":
+		default:
+			return nil, usagef("invalid filter %q: supported filters are status=, name=, ancestor=, id= and label=", f)
+		}
+		out = append(out, psFilter{k, v})
+	}
+	return out, nil
+}
+
+func hasStatusFilter(fs []psFilter) bool {
+	for _, f := range fs {
+		if f.key == "status" {
+			return true
+		}
+	}
+	return false
+}
+
+// matchPsFilters: filters of one key are alternatives, of different keys
+// all must hold, as in Docker.
+func matchPsFilters(fs []psFilter, ctr *container.Container, st state.State, images *imagestore.Store) bool {
+	groups := map[string][]string{}
+	for _, f := range fs {
+		groups[f.key] = append(groups[f.key], f.value)
+	}
+	for key, values := range groups {
+		ok := false
+		for _, v := range values {
+			switch key {
+			case "status":
+				ok = ok || st.Status == v
+			case "name":
+				ok = ok || strings.Contains(ctr.Name, v)
+			case "id":
+				ok = ok || strings.HasPrefix(ctr.ID, v)
+			case "label":
+				k, val, hasVal := strings.Cut(v, "=")
+				got, present := ctr.Labels[k]
+				ok = ok || (present && (!hasVal || got == val))
+			case "ancestor":
+				ok = ok || matchAncestor(v, ctr, images)
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+func matchAncestor(v string, ctr *container.Container, images *imagestore.Store) bool {
+	if ctr.Image == v || strings.HasPrefix(ctr.ImageID, strings.TrimPrefix(v, "sha256:")) {
+		return true
+	}
+	if img, err := images.Lookup(v); err == nil && img.ID == ctr.ImageID {
+		return true
+	}
+	if ok, _ := path.Match(v, ctr.Image); ok {
+		return true
+	}
+	return false
+}

@@ -1,0 +1,639 @@
+package cli
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/docker/go-units"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/urfave/cli/v2"
+
+	"github.com/skiff-containers/skiff/internal/container"
+	"github.com/skiff-containers/skiff/internal/imagestore"
+	"github.com/skiff-containers/skiff/internal/lifecycle"
+	"github.com/skiff-containers/skiff/internal/runspec"
+	"github.com/skiff-containers/skiff/internal/supervisor"
+	"github.com/skiff-containers/skiff/internal/userns"
+	"github.com/skiff-containers/skiff/pkg/imageref"
+)
+
+// createFlags are shared by run and create; the collectors hold the
+// repeatable flags of one invocation.
+type createFlags struct {
+	env, envFile, volume, tmpfs, capAdd, capDrop, securityOpt, label, logOpt *multi
+	flags                                                                    []cli.Flag
+}
+
+func newCreateFlags(run bool) *createFlags {
+	f := &createFlags{}
+	var extra []cli.Flag
+	add := func(long, short, usage string) *multi {
+		fl, m := repeatable(long, short, usage)
+		extra = append(extra, fl...)
+		return m
+	}
+	f.env = add("env", "e", "set an environment variable (KEY=VALUE, or KEY to pass the caller's)")
+	f.envFile = add("env-file", "", "read environment variables from a file")
+	f.volume = add("volume", "v", "bind mount HOST:CONTAINER[:ro|rw]")
+	f.tmpfs = add("tmpfs", "", "mount a tmpfs at PATH[:OPTIONS]")
+	f.capAdd = add("cap-add", "", "add a capability")
+	f.capDrop = add("cap-drop", "", "drop a capability")
+	f.securityOpt = add("security-opt", "", "security option: no-new-privileges[:true|false]")
+	f.label = add("label", "l", "set a label KEY=VALUE")
+	f.logOpt = add("log-opt", "", "log option: max-size=SIZE, max-file=N")
+	f.flags = append([]cli.Flag{
+		&cli.StringFlag{Name: "name", Usage: "name the container"},
+		&cli.StringFlag{Name: "workdir", Aliases: []string{"w"}, Usage: "working directory inside the container"},
+		&cli.StringFlag{Name: "user", Aliases: []string{"u"}, Usage: "user NAME|UID[:GROUP|GID] to run as"},
+		&cli.StringFlag{Name: "entrypoint", Usage: "override the image's entrypoint"},
+		&cli.StringFlag{Name: "hostname", Usage: "container host name (default: the short id)"},
+		&cli.StringFlag{Name: "network", Aliases: []string{"net"}, Value: "none", Usage: "network: none or host"},
+		&cli.BoolFlag{Name: "read-only", Usage: "mount the root file system read-only"},
+		&cli.BoolFlag{Name: "init", Usage: "run a minimal init as PID 1 that reaps zombies and forwards signals"},
+		&cli.BoolFlag{Name: "privileged", Usage: "give the container every capability the user has, no seccomp, no masked paths"},
+		&cli.StringFlag{Name: "cidfile", Usage: "write the container id to this file"},
+		&cli.BoolFlag{Name: "replace", Usage: "remove an existing container of the same name first"},
+		&cli.StringFlag{Name: "pull", Value: "missing", Usage: "pull the image: missing, always or never"},
+		&cli.StringFlag{Name: "platform", Usage: "pull for this platform"},
+		&cli.StringFlag{Name: "stop-signal", Usage: "signal that stops the container (default: the image's, or SIGTERM)"},
+		&cli.IntFlag{Name: "stop-timeout", Value: -1, Usage: "seconds to wait before killing on stop (default 10)"},
+		&cli.BoolFlag{Name: "tty", Aliases: []string{"t"}, Usage: "allocate a pseudo-terminal"},
+		&cli.BoolFlag{Name: "interactive", Aliases: []string{"i"}, Usage: "keep stdin open"},
+		&cli.BoolFlag{Name: "rm", Usage: "remove the container when it exits"},
+	}, extra...)
+	if run {
+		f.flags = append(f.flags,
+			&cli.BoolFlag{Name: "detach", Aliases: []string{"d"}, Usage: "run in the background and print the container id"},
+			&cli.StringFlag{Name: "detach-keys", Value: "ctrl-p,ctrl-q", Usage: "key sequence that detaches from a -it container"},
+		)
+	}
+	return f
+}
+
+func (s *session) containerCreateCommands() []*cli.Command {
+	runFlags := newCreateFlags(true)
+	createFlags := newCreateFlags(false)
+	return []*cli.Command{
+		{
+			Name:      "run",
+			Usage:     "create and start a container",
+			ArgsUsage: "IMAGE [COMMAND [ARG...]]",
+			Flags:     runFlags.flags,
+			Action:    func(c *cli.Context) error { return s.runAction(c, runFlags) },
+		},
+		{
+			Name:      "create",
+			Usage:     "create a container without starting it",
+			ArgsUsage: "IMAGE [COMMAND [ARG...]]",
+			Flags:     createFlags.flags,
+			Action:    func(c *cli.Context) error { return s.createAction(c, createFlags) },
+		},
+	}
+}
+
+// createRequest is a parsed and validated run/create command line.
+type createRequest struct {
+	ref        imageref.Reference
+	imageArg   string
+	args       []string
+	entrypoint *string
+	cfg        container.Config // everything that does not depend on the image
+	pull       string
+	platform   v1.Platform
+	explicit   bool
+	replace    bool
+	cidfile    string
+	detach     bool
+	detachKeys []byte
+}
+
+// parseCreate validates the whole command line before anything is touched.
+func parseCreate(c *cli.Context, f *createFlags) (*createRequest, error) {
+	if c.NArg() < 1 {
+		return nil, usagef("'%s' needs an image: see '%s --help'", c.Command.HelpName, c.Command.HelpName)
+	}
+	r := &createRequest{imageArg: c.Args().First(), args: c.Args().Slice()[1:]}
+	var err error
+	if r.ref, err = parseRef(r.imageArg); err != nil {
+		return nil, err
+	}
+	if r.platform, r.explicit, err = platformFlag(c); err != nil {
+		return nil, err
+	}
+	if c.IsSet("entrypoint") {
+		ep := c.String("entrypoint")
+		r.entrypoint = &ep
+	}
+	switch r.pull = c.String("pull"); r.pull {
+	case "missing", "always", "never":
+	default:
+		return nil, usagef("invalid --pull %q: use missing, always or never", r.pull)
+	}
+	cfg := &r.cfg
+	cfg.Name = c.String("name")
+	if cfg.Name != "" {
+		if err := container.ValidName(cfg.Name); err != nil {
+			return nil, usagef("%v", err)
+		}
+	}
+	cfg.WorkingDir = c.String("workdir")
+	if cfg.WorkingDir != "" && !filepath.IsAbs(cfg.WorkingDir) {
+		return nil, usagef("invalid --workdir %q: it must be an absolute path", cfg.WorkingDir)
+	}
+	cfg.User = c.String("user")
+	cfg.Hostname = c.String("hostname")
+	switch net := c.String("network"); net {
+	case "none", "host":
+		cfg.Host.NetworkMode = net
+	default:
+		return nil, usagef("invalid --network %q: use none or host", net)
+	}
+	cfg.Host.ReadonlyRootfs = c.Bool("read-only")
+	cfg.Init = c.Bool("init")
+	cfg.Host.Privileged = c.Bool("privileged")
+	cfg.Tty = c.Bool("tty")
+	cfg.OpenStdin = c.Bool("interactive")
+	cfg.AutoRemove = c.Bool("rm")
+	r.replace = c.Bool("replace")
+	r.cidfile = c.String("cidfile")
+	if r.cidfile != "" {
+		if _, err := os.Stat(r.cidfile); err == nil {
+			return nil, usagef("--cidfile %s already exists: remove it first", r.cidfile)
+		}
+	}
+	if r.replace && cfg.Name == "" {
+		return nil, usagef("--replace needs --name")
+	}
+	if sig := c.String("stop-signal"); sig != "" {
+		if _, err := lifecycle.ParseSignal(sig); err != nil {
+			return nil, usagef("--stop-signal: %v", err)
+		}
+		cfg.StopSignal = sig
+	}
+	if t := c.Int("stop-timeout"); t >= 0 {
+		cfg.StopTimeout = &t
+	} else if c.IsSet("stop-timeout") {
+		return nil, usagef("invalid --stop-timeout %d: use a number of seconds", t)
+	}
+	for _, cp := range f.capAdd.values {
+		if _, err := runspec.NormalizeCap(cp); err != nil {
+			return nil, usagef("--cap-add: %v", err)
+		}
+		cfg.Host.CapAdd = append(cfg.Host.CapAdd, cp)
+	}
+	for _, cp := range f.capDrop.values {
+		if _, err := runspec.NormalizeCap(cp); err != nil {
+			return nil, usagef("--cap-drop: %v", err)
+		}
+		cfg.Host.CapDrop = append(cfg.Host.CapDrop, cp)
+	}
+	for _, so := range f.securityOpt.values {
+		switch so {
+		case "no-new-privileges", "no-new-privileges:true", "no-new-privileges=true":
+			cfg.NoNewPrivileges = true
+		case "no-new-privileges:false", "no-new-privileges=false":
+			cfg.NoNewPrivileges = false
+		default:
+			return nil, usagef("unsupported --security-opt %q: use no-new-privileges", so)
+		}
+		cfg.Host.SecurityOpt = append(cfg.Host.SecurityOpt, so)
+	}
+	if cfg.Labels, err = parseLabels(f.label.values); err != nil {
+		return nil, err
+	}
+	if cfg.Env, err = parseEnv(f.envFile.values, f.env.values); err != nil {
+		return nil, err
+	}
+	for _, v := range f.volume.values {
+		m, err := parseVolume(v)
+		if err != nil {
+			return nil, err
+		}
+		cfg.Mounts = append(cfg.Mounts, m)
+		cfg.Host.Binds = append(cfg.Host.Binds, v)
+	}
+	for _, t := range f.tmpfs.values {
+		m, err := parseTmpfs(t)
+		if err != nil {
+			return nil, err
+		}
+		cfg.Mounts = append(cfg.Mounts, m)
+		cfg.Host.Tmpfs = append(cfg.Host.Tmpfs, t)
+	}
+	if cfg.Log, err = parseLogOpts(f.logOpt.values); err != nil {
+		return nil, err
+	}
+	if c.Command.Name == "run" {
+		r.detach = c.Bool("detach")
+		if r.detachKeys, err = parseDetachKeys(c.String("detach-keys")); err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+func parseLabels(specs []string) (map[string]string, error) {
+	if len(specs) == 0 {
+		return nil, nil
+	}
+	out := map[string]string{}
+	for _, l := range specs {
+		k, v, _ := strings.Cut(l, "=")
+		if k == "" {
+			return nil, usagef("invalid --label %q: use KEY=VALUE", l)
+		}
+		out[k] = v
+	}
+	return out, nil
+}
+
+// parseEnv reads --env-file files, then --env values; KEY alone takes the
+// caller's value (and is dropped when the caller has none), as in Docker.
+func parseEnv(files, values []string) ([]string, error) {
+	var out []string
+	for _, f := range files {
+		fh, err := os.Open(f)
+		if err != nil {
+			return nil, usagef("--env-file: cannot read %s: %v", f, errorsUnwrapPath(err))
+		}
+		sc := bufio.NewScanner(fh)
+		for n := 1; sc.Scan(); n++ {
+			line := strings.TrimSpace(sc.Text())
+			if line == "" || strings.HasPrefix(line, "#") {
+				continue
+			}
+			kv, err := envEntry(line)
+			if err != nil {
+				fh.Close()
+				return nil, usagef("--env-file %s line %d: %v", f, n, err)
+			}
+			if kv != "" {
+				out = setEnvVar(out, kv)
+			}
+		}
+		fh.Close()
+	}
+	for _, v := range values {
+		kv, err := envEntry(v)
+		if err != nil {
+			return nil, usagef("--env %q: %v", v, err)
+		}
+		if kv != "" {
+			out = setEnvVar(out, kv)
+		}
+	}
+	return out, nil
+}
+
+func envEntry(s string) (string, error) {
+	k, _, hasValue := strings.Cut(s, "=")
+	if k == "" || strings.ContainsAny(k, " \t") {
+		return "", fmt.Errorf("invalid variable name %q", k)
+	}
+	if hasValue {
+		return s, nil
+	}
+	if v, ok := os.LookupEnv(k); ok {
+		return k + "=" + v, nil
+	}
+	return "", nil
+}
+
+func setEnvVar(env []string, kv string) []string {
+	k, _, _ := strings.Cut(kv, "=")
+	for i, e := range env {
+		if strings.HasPrefix(e, k+"=") {
+			env[i] = kv
+			return env
+		}
+	}
+	return append(env, kv)
+}
+
+// parseVolume reads HOST:CONTAINER[:ro|rw].
+func parseVolume(v string) (runspec.Mount, error) {
+	parts := strings.Split(v, ":")
+	if len(parts) < 2 || len(parts) > 3 {
+		return runspec.Mount{}, usagef("invalid --volume %q: use HOST-PATH:CONTAINER-PATH[:ro]", v)
+	}
+	m := runspec.Mount{Source: parts[0], Destination: parts[1]}
+	if !filepath.IsAbs(m.Source) {
+		return runspec.Mount{}, usagef("invalid --volume %q: the host path must be absolute (named volumes are not supported yet)", v)
+	}
+	if !filepath.IsAbs(m.Destination) {
+		return runspec.Mount{}, usagef("invalid --volume %q: the container path must be absolute", v)
+	}
+	if _, err := os.Stat(m.Source); err != nil {
+		return runspec.Mount{}, usagef("invalid --volume %q: %s: %v", v, m.Source, errorsUnwrapPath(err))
+	}
+	if len(parts) == 3 {
+		for _, o := range strings.Split(parts[2], ",") {
+			switch o {
+			case "ro":
+				m.ReadOnly = true
+			case "rw", "z", "Z":
+			default:
+				return runspec.Mount{}, usagef("invalid --volume %q: unknown option %q (use ro or rw)", v, o)
+			}
+		}
+	}
+	return m, nil
+}
+
+// parseTmpfs reads PATH[:size=64m,mode=1777,...].
+func parseTmpfs(t string) (runspec.Mount, error) {
+	dst, opts, _ := strings.Cut(t, ":")
+	if !filepath.IsAbs(dst) {
+		return runspec.Mount{}, usagef("invalid --tmpfs %q: the path must be absolute", t)
+	}
+	m := runspec.Mount{Destination: dst, Tmpfs: true}
+	if opts != "" {
+		for _, o := range strings.Split(opts, ",") {
+			switch {
+			case o == "ro":
+				m.ReadOnly = true
+			case o == "rw", o == "noexec", o == "exec", o == "nosuid", o == "nodev", strings.HasPrefix(o, "mode="), strings.HasPrefix(o, "uid="), strings.HasPrefix(o, "gid="):
+				m.Options = append(m.Options, o)
+			case strings.HasPrefix(o, "size="):
+				if _, err := units.RAMInBytes(strings.TrimPrefix(o, "size=")); err != nil {
+					return runspec.Mount{}, usagef("invalid --tmpfs %q: bad size", t)
+				}
+				m.Options = append(m.Options, o)
+			default:
+				return runspec.Mount{}, usagef("invalid --tmpfs %q: unknown option %q", t, o)
+			}
+		}
+	}
+	return m, nil
+}
+
+func parseLogOpts(opts []string) (container.LogConfig, error) {
+	lc := container.LogConfig{MaxSize: 0, MaxFiles: 1}
+	for _, o := range opts {
+		k, v, _ := strings.Cut(o, "=")
+		switch k {
+		case "max-size":
+			n, err := units.RAMInBytes(v)
+			if err != nil || n < 0 {
+				return lc, usagef("invalid --log-opt %q: use a size such as 10m", o)
+			}
+			lc.MaxSize = n
+		case "max-file":
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 {
+				return lc, usagef("invalid --log-opt %q: use a number of files >= 1", o)
+			}
+			lc.MaxFiles = n
+		default:
+			return lc, usagef("unsupported --log-opt %q: use max-size or max-file", o)
+		}
+	}
+	return lc, nil
+}
+
+// parseDetachKeys reads Docker's format: "ctrl-p,ctrl-q", "a,ctrl-b".
+func parseDetachKeys(s string) ([]byte, error) {
+	if s == "" {
+		return nil, nil
+	}
+	var out []byte
+	for _, k := range strings.Split(s, ",") {
+		switch {
+		case len(k) == 1:
+			out = append(out, k[0])
+		case strings.HasPrefix(k, "ctrl-") && len(k) == 6:
+			c := k[5]
+			switch {
+			case c >= 'a' && c <= 'z':
+				out = append(out, c-'a'+1)
+			case c == '@':
+				out = append(out, 0)
+			case c >= '[' && c <= '_':
+				out = append(out, c-'['+27)
+			default:
+				return nil, usagef("invalid --detach-keys %q: unknown key %q", s, k)
+			}
+		default:
+			return nil, usagef("invalid --detach-keys %q: use keys such as ctrl-p,ctrl-q", s)
+		}
+	}
+	return out, nil
+}
+
+// manager opens the stores (entering the user namespace) and returns the
+// lifecycle manager.
+func (s *session) manager() (*lifecycle.Manager, error) {
+	store, err := s.openStore()
+	if err != nil {
+		return nil, err
+	}
+	p, err := s.paths()
+	if err != nil {
+		return nil, err
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	var registry string
+	if userns.Rootless() {
+		registry = userns.Registry(p.RunRoot)
+	}
+	return &lifecycle.Manager{
+		UsernsRegistry: registry,
+		Images:         store,
+		Containers:     container.NewStore(store.Storage()),
+		Rootless:       userns.Rootless(),
+		SingleMapping:  userns.CurrentMode() == userns.ModeSingle,
+		Cleanup:        []string{self, "--root", p.GraphRoot, "--runroot", p.RunRoot, "--storage-driver", store.Driver(), "rm", "-f"},
+	}, nil
+}
+
+// create resolves the image (pulling by policy) and records the container.
+func (s *session) create(m *lifecycle.Manager, r *createRequest) (*container.Container, error) {
+	img, err := s.imageForRun(m.Images, r)
+	if err != nil {
+		return nil, err
+	}
+	icfg, err := m.Images.Config(img.ID)
+	if err != nil {
+		return nil, err
+	}
+	cfg := r.cfg
+	cfg.Image = r.imageArg
+	cfg.ImageID = img.ID
+	if len(img.Names) > 0 {
+		cfg.ImageName = r.ref.String()
+	}
+	cfg.Created = timeNow()
+	cfg.Entrypoint = icfg.Config.Entrypoint
+	cfg.Cmd = icfg.Config.Cmd
+	if r.entrypoint != nil {
+		cfg.Entrypoint = nil
+		if *r.entrypoint != "" {
+			cfg.Entrypoint = []string{*r.entrypoint}
+		}
+		cfg.Cmd = nil
+	}
+	if len(r.args) > 0 {
+		cfg.Cmd = r.args
+	}
+	if cfg.Args, err = runspec.Argv(icfg.Config.Entrypoint, icfg.Config.Cmd, r.entrypoint, r.args); err != nil {
+		return nil, usagef("%v", err)
+	}
+	env := append([]string{}, icfg.Config.Env...)
+	for _, kv := range r.cfg.Env {
+		env = setEnvVar(env, kv)
+	}
+	cfg.Env = env
+	if cfg.WorkingDir == "" {
+		cfg.WorkingDir = icfg.Config.WorkingDir
+	}
+	if cfg.User == "" {
+		cfg.User = icfg.Config.User
+	}
+	if cfg.StopSignal == "" {
+		cfg.StopSignal = icfg.Config.StopSignal
+	}
+	if len(icfg.Config.Labels) > 0 {
+		labels := map[string]string{}
+		for k, v := range icfg.Config.Labels {
+			labels[k] = v
+		}
+		for k, v := range r.cfg.Labels {
+			labels[k] = v
+		}
+		cfg.Labels = labels
+	}
+	if r.replace {
+		if old, err := m.Containers.Lookup(cfg.Name); err == nil {
+			if err := m.Remove(s.ctx, old, true); err != nil {
+				return nil, fmt.Errorf("--replace: %w", err)
+			}
+		}
+	}
+	ctr, err := m.Create(cfg)
+	if err != nil {
+		if errors.Is(err, container.ErrNameInUse) {
+			return nil, usagef("%v", err)
+		}
+		return nil, err
+	}
+	if r.cidfile != "" {
+		if err := os.WriteFile(r.cidfile, []byte(ctr.ID), 0o644); err != nil {
+			_ = m.Containers.Remove(ctr)
+			return nil, fmt.Errorf("--cidfile: %w", err)
+		}
+	}
+	return ctr, nil
+}
+
+// imageForRun finds the image, pulling it as the policy says.
+func (s *session) imageForRun(store *imagestore.Store, r *createRequest) (imagestore.Image, error) {
+	if r.pull != "always" {
+		img, err := store.Lookup(r.imageArg)
+		if err == nil {
+			return img, nil
+		}
+		if !errors.Is(err, imagestore.ErrNotFound) {
+			return imagestore.Image{}, lookupError(r.imageArg, err)
+		}
+		if r.pull == "never" {
+			return imagestore.Image{}, fmt.Errorf("no such image: %s (not pulled: --pull=never)", r.imageArg)
+		}
+		fmt.Fprintf(s.io.Err, "Unable to find image '%s' locally\n", r.ref.Familiar())
+	}
+	return s.pullImage(r.ref, r.platform, r.explicit, false)
+}
+
+func (s *session) createAction(c *cli.Context, f *createFlags) error {
+	r, err := parseCreate(c, f)
+	if err != nil {
+		return err
+	}
+	m, err := s.manager()
+	if err != nil {
+		return err
+	}
+	ctr, err := s.create(m, r)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(s.io.Out, ctr.ID)
+	return nil
+}
+
+func (s *session) runAction(c *cli.Context, f *createFlags) error {
+	r, err := parseCreate(c, f)
+	if err != nil {
+		return err
+	}
+	if r.detach && r.cfg.AutoRemove && r.cfg.OpenStdin && !r.cfg.Tty {
+		// fine: Docker allows it; stdin simply stays empty
+	}
+	m, err := s.manager()
+	if err != nil {
+		return err
+	}
+	ctr, err := s.create(m, r)
+	if err != nil {
+		return err
+	}
+	return s.start(m, ctr, !r.detach, r.cfg.OpenStdin, r.detachKeys, true)
+}
+
+// start starts a container and, attached, relays its streams until it
+// exits; the exit code becomes ours. removeOnFail removes a container that
+// could not start when it was created for this command with --rm.
+func (s *session) start(m *lifecycle.Manager, ctr *container.Container, attach, stdin bool, detachKeys []byte, fresh bool) error {
+	so := lifecycle.StartOptions{Attach: attach, Stdin: stdin}
+	var term *terminal
+	if attach && ctr.Tty {
+		term = newTerminal(s.io)
+		so.Rows, so.Cols = term.size()
+	}
+	p, err := m.Start(s.ctx, ctr, so)
+	if err != nil {
+		if fresh && ctr.AutoRemove {
+			_ = m.Containers.Remove(ctr)
+		}
+		var se *supervisor.StartError
+		if errors.As(err, &se) {
+			return &ExitError{Code: se.Code, Err: errors.New(se.Msg)}
+		}
+		return err
+	}
+	if !attach {
+		fmt.Fprintln(s.io.Out, ctr.ID)
+		return nil
+	}
+	code, detached, err := s.attach(p, ctr, term, stdin, detachKeys)
+	if err != nil {
+		return err
+	}
+	if detached {
+		return nil
+	}
+	if ctr.AutoRemove {
+		if err := m.Containers.Remove(ctr); err != nil {
+			fmt.Fprintf(s.io.Err, "skiff: warning: --rm: %v\n", err)
+		}
+	}
+	if code != 0 {
+		return &ExitError{Code: code}
+	}
+	return nil
+}
+
+// startable reports unknown and ambiguous names in Docker's words.
+func containerLookupError(ref string, err error) error {
+	if errors.Is(err, container.ErrNotFound) {
+		return fmt.Errorf("no such container: %s", ref)
+	}
+	return err
+}

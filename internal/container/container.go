@@ -1,0 +1,342 @@
+// Package container keeps the record and the runtime state of containers.
+//
+// A container is a containers/storage container (its read-write layer, its
+// unique name, its directories) carrying skiff's Config as big data. Its
+// runtime State is a file the supervisor writes atomically; whether the
+// supervisor still lives is told by an flock it holds for its whole life.
+package container
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+
+	"go.podman.io/storage"
+
+	"go.podman.io/storage/pkg/stringid"
+
+	"github.com/skiff-containers/skiff/internal/runspec"
+	"github.com/skiff-containers/skiff/internal/state"
+)
+
+// Statuses, as Docker names them.
+const (
+	StatusCreated = state.StatusCreated
+	StatusRunning = state.StatusRunning
+	StatusExited  = state.StatusExited
+)
+
+const (
+	configKey     = "skiff-config"
+	stateFile     = "state.json"
+	lockFile      = "supervisor.lock"
+	logFile       = "ctr.log"
+	defaultSignal = "SIGTERM"
+)
+
+// ErrNotFound is a container that does not exist.
+var ErrNotFound = errors.New("no such container")
+
+// ErrNameInUse is a name another container has.
+var ErrNameInUse = errors.New("name is already in use")
+
+// Config is what a container was created with.
+type Config struct {
+	ID         string    `json:"id"`
+	Name       string    `json:"name"`
+	Created    time.Time `json:"created"`
+	Image      string    `json:"image"`     // as the user named it
+	ImageName  string    `json:"imageName"` // canonical reference, if any
+	ImageID    string    `json:"imageId"`
+	Entrypoint []string  `json:"entrypoint,omitempty"`
+	Cmd        []string  `json:"cmd,omitempty"`
+	// Args is the process's argv: the entrypoint and cmd resolved.
+	Args       []string          `json:"args"`
+	Env        []string          `json:"env,omitempty"`
+	WorkingDir string            `json:"workingDir,omitempty"`
+	User       string            `json:"user,omitempty"`
+	Hostname   string            `json:"hostname"`
+	Tty        bool              `json:"tty"`
+	OpenStdin  bool              `json:"openStdin"`
+	Labels     map[string]string `json:"labels,omitempty"`
+	StopSignal string            `json:"stopSignal,omitempty"`
+	// StopTimeout in seconds; nil means the default (10).
+	StopTimeout *int       `json:"stopTimeout,omitempty"`
+	AutoRemove  bool       `json:"autoRemove"`
+	Init        bool       `json:"init"`
+	Host        HostConfig `json:"host"`
+	Log         LogConfig  `json:"log"`
+	// Incomplete marks a record whose creation was cut short; it can
+	// only be removed.
+	Incomplete bool `json:"-"`
+	// Mounts are the bind mounts and tmpfs of -v and --tmpfs.
+	Mounts          []runspec.Mount `json:"mounts,omitempty"`
+	NoNewPrivileges bool            `json:"noNewPrivileges"`
+}
+
+// HostConfig echoes the host-side options for inspect.
+type HostConfig struct {
+	Binds          []string `json:"binds,omitempty"`
+	Tmpfs          []string `json:"tmpfs,omitempty"`
+	NetworkMode    string   `json:"networkMode"`
+	CapAdd         []string `json:"capAdd,omitempty"`
+	CapDrop        []string `json:"capDrop,omitempty"`
+	Privileged     bool     `json:"privileged"`
+	ReadonlyRootfs bool     `json:"readonlyRootfs"`
+	SecurityOpt    []string `json:"securityOpt,omitempty"`
+}
+
+// LogConfig limits the json-file log.
+type LogConfig struct {
+	MaxSize  int64 `json:"maxSize"` // bytes per file; 0 is unlimited
+	MaxFiles int   `json:"maxFiles"`
+}
+
+// StopSignalOrDefault is the signal stop sends first.
+func (c *Config) StopSignalOrDefault() string {
+	if c.StopSignal != "" {
+		return c.StopSignal
+	}
+	return defaultSignal
+}
+
+// StopTimeoutOrDefault is how long stop waits before SIGKILL.
+func (c *Config) StopTimeoutOrDefault() time.Duration {
+	if c.StopTimeout != nil {
+		return time.Duration(*c.StopTimeout) * time.Second
+	}
+	return 10 * time.Second
+}
+
+// Container is one container.
+type Container struct {
+	Config
+	// Dir keeps what survives a reboot: state, logs, generated /etc files.
+	Dir string
+	// RunDir keeps what must not: the supervisor lock, runtime state.
+	RunDir string
+	// LayerID is the read-write layer.
+	LayerID string
+}
+
+// LogPath is the json-file log.
+func (c *Container) LogPath() string { return filepath.Join(c.Dir, logFile) }
+
+// StatePath is the state file.
+func (c *Container) StatePath() string { return filepath.Join(c.Dir, stateFile) }
+
+// LockPath is the supervisor's lock.
+func (c *Container) LockPath() string { return filepath.Join(c.RunDir, lockFile) }
+
+// RuntimeRoot is where libcontainer keeps its state for this container.
+func (c *Container) RuntimeRoot() string { return filepath.Join(c.RunDir, "runtime") }
+
+// State reads the runtime state and corrects it for a supervisor that died
+// without writing its last words: the container died with it (the
+// supervisor is its parent and it has the parent-death signal).
+func (c *Container) State() (state.State, error) {
+	var st state.State
+	data, err := os.ReadFile(c.StatePath())
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return state.State{Status: StatusCreated}, nil
+	case err != nil:
+		return st, fmt.Errorf("read state of %s: %w", c.Name, err)
+	}
+	if err := json.Unmarshal(data, &st); err != nil {
+		return st, fmt.Errorf("parse state of %s: %w", c.Name, err)
+	}
+	if st.Status == StatusRunning && !state.SupervisorAlive(c.LockPath()) {
+		st.Status = StatusExited
+		st.ExitCode = 137
+		st.Error = "the supervisor was killed; the container was killed with it"
+		if st.FinishedAt.IsZero() {
+			if fi, err := os.Stat(c.LockPath()); err == nil {
+				st.FinishedAt = fi.ModTime()
+			} else {
+				st.FinishedAt = time.Now()
+			}
+		}
+		st.Pid = 0
+	}
+	return st, nil
+}
+
+var validName = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
+
+// ValidName checks a container name the way Docker does.
+func ValidName(name string) error {
+	if !validName.MatchString(name) {
+		return fmt.Errorf("invalid container name %q: use letters, digits, '_', '.' and '-', starting with a letter or digit", name)
+	}
+	return nil
+}
+
+// Store manages containers in an image store's containers/storage.
+type Store struct {
+	s storage.Store
+}
+
+// NewStore wraps an open containers/storage store.
+func NewStore(s storage.Store) *Store { return &Store{s: s} }
+
+// Create records a new container on imageID. The record and its config
+// are written in one step by containers/storage, so a process killed at any
+// moment leaves either no container or a whole one. The name is claimed
+// atomically too: of two creators racing for a name exactly one wins.
+func (cs *Store) Create(cfg Config) (*Container, error) {
+	if err := ValidName(cfg.Name); err != nil {
+		return nil, err
+	}
+	cfg.ID = stringid.GenerateRandomID()
+	if cfg.Hostname == "" {
+		cfg.Hostname = cfg.ID[:12]
+	}
+	data, err := json.Marshal(&cfg)
+	if err != nil {
+		return nil, err
+	}
+	c, err := cs.s.CreateContainer(cfg.ID, []string{cfg.Name}, cfg.ImageID, "", "", &storage.ContainerOptions{
+		BigData: []storage.ContainerBigDataOption{{Key: configKey, Data: data}},
+	})
+	if err != nil {
+		if errors.Is(err, storage.ErrDuplicateName) {
+			return nil, fmt.Errorf("container name %q: %w: remove that container or choose another name", cfg.Name, ErrNameInUse)
+		}
+		return nil, fmt.Errorf("create container: %w", err)
+	}
+	return cs.load(c)
+}
+
+func (cs *Store) saveConfig(id string, cfg *Config) error {
+	data, err := json.Marshal(cfg)
+	if err != nil {
+		return err
+	}
+	if err := cs.s.SetContainerBigData(id, configKey, data); err != nil {
+		return fmt.Errorf("save container config: %w", err)
+	}
+	return nil
+}
+
+func (cs *Store) load(c *storage.Container) (*Container, error) {
+	var cfg Config
+	data, err := cs.s.ContainerBigData(c.ID, configKey)
+	if err == nil {
+		err = json.Unmarshal(data, &cfg)
+	}
+	if err != nil {
+		// A creator killed between writing the record and its config:
+		// keep it visible so that it can be removed.
+		cfg = Config{ID: c.ID, ImageID: c.ImageID, Created: c.Created, Incomplete: true}
+	}
+	if len(c.Names) > 0 {
+		cfg.Name = c.Names[0]
+	}
+	dir, err := cs.s.ContainerDirectory(c.ID)
+	if err != nil {
+		return nil, err
+	}
+	runDir, err := cs.s.ContainerRunDirectory(c.ID)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(runDir, 0o700); err != nil {
+		return nil, err
+	}
+	return &Container{Config: cfg, Dir: dir, RunDir: runDir, LayerID: c.LayerID}, nil
+}
+
+// List returns every container made by skiff, newest first.
+func (cs *Store) List() ([]*Container, error) {
+	all, err := cs.s.Containers()
+	if err != nil {
+		return nil, fmt.Errorf("list containers: %w", err)
+	}
+	var out []*Container
+	for i := range all {
+		c, err := cs.load(&all[i])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	sortNewestFirst(out)
+	return out, nil
+}
+
+func sortNewestFirst(cs []*Container) {
+	for i := 1; i < len(cs); i++ {
+		for j := i; j > 0 && cs[j].Created.After(cs[j-1].Created); j-- {
+			cs[j], cs[j-1] = cs[j-1], cs[j]
+		}
+	}
+}
+
+// Lookup finds a container by name, id, or unique id prefix.
+func (cs *Store) Lookup(ref string) (*Container, error) {
+	if ref == "" {
+		return nil, fmt.Errorf("empty container name: %w", ErrNotFound)
+	}
+	c, err := cs.s.Container(strings.TrimPrefix(ref, "/"))
+	if err != nil {
+		if strings.Contains(err.Error(), "ambiguous") {
+			return nil, fmt.Errorf("%s matches several containers: give more of the id", ref)
+		}
+		return nil, fmt.Errorf("%s: %w", ref, ErrNotFound)
+	}
+	return cs.load(c)
+}
+
+// Mount mounts the container's root file system (in this process's mount
+// namespace) and returns its path.
+func (cs *Store) Mount(c *Container) (string, error) {
+	p, err := cs.s.Mount(c.ID, "")
+	if err != nil {
+		return "", fmt.Errorf("mount root file system of %s: %w", c.Name, err)
+	}
+	return p, nil
+}
+
+// Unmount undoes Mount. A mount gone with the namespace that held it is
+// not an error.
+func (cs *Store) Unmount(c *Container) error {
+	if _, err := cs.s.Unmount(c.ID, true); err != nil && !errors.Is(err, storage.ErrLayerNotMounted) {
+		return fmt.Errorf("unmount %s: %w", c.Name, err)
+	}
+	return nil
+}
+
+// Remove deletes a container that is not running: its layer, its
+// directories, its name.
+func (cs *Store) Remove(c *Container) error {
+	_ = cs.Unmount(c)
+	if err := cs.s.DeleteContainer(c.ID); err != nil {
+		if errors.Is(err, storage.ErrContainerUnknown) {
+			return nil
+		}
+		return fmt.Errorf("remove container %s: %w", c.Name, err)
+	}
+	return nil
+}
+
+// Rename gives a container a new name.
+func (cs *Store) Rename(c *Container, name string) error {
+	if err := ValidName(name); err != nil {
+		return err
+	}
+	if err := cs.s.SetNames(c.ID, []string{name}); err != nil {
+		if errors.Is(err, storage.ErrDuplicateName) {
+			return fmt.Errorf("container name %q: %w", name, ErrNameInUse)
+		}
+		return fmt.Errorf("rename %s: %w", c.Name, err)
+	}
+	c.Name = name
+	c.Config.Name = name
+	return cs.saveConfig(c.ID, &c.Config)
+}

@@ -1,0 +1,458 @@
+// Package lifecycle creates, starts, stops and removes containers: it ties
+// the image store, the container store, the runtime spec and the supervisor
+// together. The CLI calls it and only parses and prints.
+package lifecycle
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	securejoin "github.com/cyphar/filepath-securejoin"
+	"github.com/moby/sys/user"
+	"golang.org/x/sys/unix"
+
+	"github.com/skiff-containers/skiff/internal/container"
+	"github.com/skiff-containers/skiff/internal/imagestore"
+	"github.com/skiff-containers/skiff/internal/runspec"
+	"github.com/skiff-containers/skiff/internal/state"
+	"github.com/skiff-containers/skiff/internal/supervisor"
+)
+
+// ErrNotRunning is an operation that needs a running container.
+var ErrNotRunning = errors.New("is not running")
+
+// ErrRunning is an operation that needs a stopped container.
+var ErrRunning = errors.New("is running")
+
+// Manager runs containers.
+type Manager struct {
+	Images     *imagestore.Store
+	Containers *container.Store
+	// Rootless: skiff runs in its own user namespace.
+	Rootless bool
+	// SingleMapping: that namespace maps only the user's own id.
+	SingleMapping bool
+	// Cleanup is the command line that removes a container after a
+	// detached --rm container exits; the container id is appended.
+	Cleanup []string
+	// UsernsRegistry is where supervisors register as holders of the
+	// rootless user namespace; empty as root.
+	UsernsRegistry string
+}
+
+// Create records a container. The name is claimed atomically; without a
+// name a free random one is chosen.
+func (m *Manager) Create(cfg container.Config) (*container.Container, error) {
+	if cfg.Name != "" {
+		return m.Containers.Create(cfg)
+	}
+	for range 20 {
+		cfg.Name = container.RandomName()
+		c, err := m.Containers.Create(cfg)
+		if !errors.Is(err, container.ErrNameInUse) {
+			return c, err
+		}
+	}
+	return nil, fmt.Errorf("no free random name found: give one with --name")
+}
+
+// StartOptions say how to connect the caller to a starting container.
+type StartOptions struct {
+	Attach     bool // connect the caller's streams
+	Stdin      bool // and its stdin
+	Rows, Cols uint16
+}
+
+// Start mounts the container's root file system, builds its runtime spec
+// and hands it to a new supervisor. It returns once the container's process
+// runs (or failed to start, with a *supervisor.StartError).
+func (m *Manager) Start(ctx context.Context, c *container.Container, o StartOptions) (*supervisor.Process, error) {
+	if c.Incomplete {
+		return nil, fmt.Errorf("container %s was not completely created (its creator was killed): remove it with skiff rm", c.Name)
+	}
+	st, err := c.State()
+	if err != nil {
+		return nil, err
+	}
+	if st.Status == container.StatusRunning {
+		return nil, fmt.Errorf("container %s %w", c.Name, ErrRunning)
+	}
+	rootfs, err := m.Containers.Mount(c)
+	if err != nil {
+		return nil, err
+	}
+	launch, err := m.launch(c, rootfs, o)
+	if err != nil {
+		_ = m.Containers.Unmount(c)
+		return nil, err
+	}
+	launchPath := filepath.Join(c.RunDir, "launch.json")
+	if err := supervisor.WriteJSON(launchPath, launch); err != nil {
+		_ = m.Containers.Unmount(c)
+		return nil, err
+	}
+	p, err := supervisor.Start(supervisor.Options{
+		Mode: "run", Spec: launchPath, Attach: o.Attach, Stdin: o.Stdin && c.OpenStdin, Tty: c.Tty,
+	})
+	if err != nil {
+		_ = m.Containers.Unmount(c)
+		return p, err
+	}
+	return p, nil
+}
+
+func (m *Manager) launch(c *container.Container, rootfs string, o StartOptions) (*supervisor.Launch, error) {
+	uid, gid, groups, home, err := resolveUser(rootfs, c.User)
+	if err != nil {
+		return nil, err
+	}
+	env := withDefaults(c.Env, c.Hostname, home, c.Tty)
+	cwd := c.WorkingDir
+	if cwd == "" {
+		cwd = "/"
+	}
+	if err := mkdirIn(rootfs, cwd); err != nil {
+		return nil, fmt.Errorf("working directory %s: %w", cwd, err)
+	}
+	etc, err := writeEtcFiles(c, m.Rootless)
+	if err != nil {
+		return nil, err
+	}
+	args := c.Args
+	mounts := c.Mounts
+	if c.Init {
+		initBin, err := initBinary()
+		if err != nil {
+			return nil, err
+		}
+		mounts = append(mounts, runspec.Mount{Source: initBin, Destination: initPath, ReadOnly: true})
+		args = append([]string{initPath, "--"}, args...)
+	}
+	for _, mt := range mounts {
+		if mt.Tmpfs {
+			continue
+		}
+		if _, err := os.Stat(mt.Source); err != nil {
+			return nil, fmt.Errorf("bind mount source %s: %w", mt.Source, unwrapPath(err))
+		}
+	}
+	spec, err := runspec.Build(runspec.Options{
+		Args: args, Env: env, Cwd: cwd, UID: uid, GID: gid, AddGroups: groups,
+		Hostname: c.Hostname, Terminal: c.Tty,
+		CapAdd: c.Host.CapAdd, CapDrop: c.Host.CapDrop, Privileged: c.Host.Privileged,
+		NoNewPrivileges: c.NoNewPrivileges, ReadOnly: c.Host.ReadonlyRootfs,
+		Mounts: mounts, EtcFiles: etc,
+		HostNetwork:   c.Host.NetworkMode == "host",
+		NetworkNone:   c.Host.NetworkMode == "none",
+		Rootless:      m.Rootless,
+		SingleMapping: m.SingleMapping,
+	})
+	if err != nil {
+		return nil, err
+	}
+	spec.Root.Path = rootfs
+	if !m.Rootless {
+		spec.Linux.CgroupsPath = "/skiff/" + c.ID
+	}
+	l := &supervisor.Launch{
+		ID:              c.ID,
+		Spec:            spec,
+		RuntimeRoot:     c.RuntimeRoot(),
+		StatePath:       c.StatePath(),
+		LockPath:        c.LockPath(),
+		LogPath:         c.LogPath(),
+		LogMaxSize:      c.Log.MaxSize,
+		LogMaxFiles:     c.Log.MaxFiles,
+		Tty:             c.Tty,
+		Stdin:           c.OpenStdin,
+		Attach:          o.Attach,
+		Rows:            o.Rows,
+		Cols:            o.Cols,
+		RootlessCgroups: m.Rootless,
+		UsernsRegistry:  m.UsernsRegistry,
+	}
+	if c.AutoRemove && !o.Attach && len(m.Cleanup) > 0 {
+		l.Cleanup = append(append([]string{}, m.Cleanup...), c.ID)
+	}
+	return l, nil
+}
+
+func unwrapPath(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// resolveUser reads a user spec ("name", "uid", "uid:gid", "name:group")
+// against the image's /etc/passwd and /etc/group.
+func resolveUser(rootfs, spec string) (uid, gid uint32, groups []uint32, home string, err error) {
+	passwd, _ := securejoin.SecureJoin(rootfs, "/etc/passwd")
+	group, _ := securejoin.SecureJoin(rootfs, "/etc/group")
+	defaults := &user.ExecUser{Uid: 0, Gid: 0, Home: "/"}
+	u, err := user.GetExecUserPath(spec, defaults, passwd, group)
+	if err != nil {
+		return 0, 0, nil, "", fmt.Errorf("user %q: %w", spec, err)
+	}
+	for _, g := range u.Sgids {
+		if g != u.Gid {
+			groups = append(groups, uint32(g))
+		}
+	}
+	return uint32(u.Uid), uint32(u.Gid), groups, u.Home, nil
+}
+
+// withDefaults adds what Docker adds to a container's environment.
+func withDefaults(env []string, hostname, home string, tty bool) []string {
+	out := append([]string{}, env...)
+	has := func(k string) bool {
+		for _, e := range out {
+			if strings.HasPrefix(e, k+"=") {
+				return true
+			}
+		}
+		return false
+	}
+	if !has("PATH") {
+		out = append(out, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
+	}
+	if !has("HOSTNAME") {
+		out = append(out, "HOSTNAME="+hostname)
+	}
+	if !has("HOME") {
+		out = append(out, "HOME="+home)
+	}
+	if tty && !has("TERM") {
+		out = append(out, "TERM=xterm")
+	}
+	return out
+}
+
+// mkdirIn creates dir inside rootfs without following symlinks out of it.
+func mkdirIn(rootfs, dir string) error {
+	p, err := securejoin.SecureJoin(rootfs, dir)
+	if err != nil {
+		return err
+	}
+	return os.MkdirAll(p, 0o755)
+}
+
+// writeEtcFiles writes the container's hostname, hosts and resolv.conf
+// into its directory, from where they are bind-mounted.
+func writeEtcFiles(c *container.Container, rootless bool) (map[string]string, error) {
+	dir := c.Dir
+	files := map[string]string{
+		"/etc/hostname": c.Hostname + "\n",
+		"/etc/hosts": "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n" +
+			"127.0.1.1\t" + c.Hostname + " " + c.Name + "\n",
+		"/etc/resolv.conf": resolvConf(c.Host.NetworkMode),
+	}
+	out := map[string]string{}
+	for dst, body := range files {
+		p := filepath.Join(dir, filepath.Base(dst))
+		if err := state.WriteFileAtomic(p, []byte(body), 0o644); err != nil {
+			return nil, fmt.Errorf("write %s: %w", dst, err)
+		}
+		out[dst] = p
+	}
+	return out, nil
+}
+
+// resolvConf is the host's resolver configuration. In a private network
+// namespace the host's loopback resolvers are out of reach, so they are
+// dropped (the networking work replaces them with a reachable one).
+func resolvConf(network string) string {
+	data, err := os.ReadFile("/etc/resolv.conf")
+	if err != nil {
+		return ""
+	}
+	if network == "host" {
+		return string(data)
+	}
+	var b strings.Builder
+	for _, line := range strings.Split(string(data), "\n") {
+		f := strings.Fields(line)
+		if len(f) >= 2 && f[0] == "nameserver" && (strings.HasPrefix(f[1], "127.") || f[1] == "::1") {
+			continue
+		}
+		if line != "" {
+			b.WriteString(line + "\n")
+		}
+	}
+	return b.String()
+}
+
+// Signal sends sig to the container's first process.
+func (m *Manager) Signal(c *container.Container, sig unix.Signal) error {
+	st, err := c.State()
+	if err != nil {
+		return err
+	}
+	if st.Status != container.StatusRunning || st.Pid == 0 {
+		return fmt.Errorf("container %s %w", c.Name, ErrNotRunning)
+	}
+	if err := unix.Kill(st.Pid, sig); err != nil && err != unix.ESRCH {
+		return fmt.Errorf("signal %s: %w", c.Name, err)
+	}
+	return nil
+}
+
+// Wait blocks until the container is no longer running and returns its
+// exit code. It waits on the supervisor's lock, so it needs no polling.
+func (m *Manager) Wait(ctx context.Context, c *container.Container) (int, error) {
+	st, err := c.State()
+	if err != nil {
+		return 0, err
+	}
+	if st.Status == container.StatusRunning {
+		if err := waitLock(ctx, c.LockPath()); err != nil {
+			return 0, err
+		}
+		if st, err = c.State(); err != nil {
+			return 0, err
+		}
+	}
+	return st.ExitCode, nil
+}
+
+// waitLock returns when nobody holds the lock any more.
+func waitLock(ctx context.Context, path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	done := make(chan error, 1)
+	go func() { done <- unix.Flock(int(f.Fd()), unix.LOCK_SH) }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Stop sends the stop signal, waits up to timeout, then kills.
+func (m *Manager) Stop(ctx context.Context, c *container.Container, timeout time.Duration) error {
+	st, err := c.State()
+	if err != nil {
+		return err
+	}
+	if st.Status != container.StatusRunning {
+		return nil
+	}
+	sig, err := ParseSignal(c.StopSignalOrDefault())
+	if err != nil {
+		sig = unix.SIGTERM
+	}
+	if timeout > 0 {
+		_ = m.Signal(c, sig)
+		wctx, cancel := context.WithTimeout(ctx, timeout)
+		err := waitLock(wctx, c.LockPath())
+		cancel()
+		if err == nil {
+			return nil
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+	}
+	_ = m.Signal(c, unix.SIGKILL)
+	return waitLock(ctx, c.LockPath())
+}
+
+// Remove deletes a container; a running one only with force (it is killed).
+func (m *Manager) Remove(ctx context.Context, c *container.Container, force bool) error {
+	st, err := c.State()
+	if err != nil {
+		return err
+	}
+	if st.Status == container.StatusRunning {
+		if !force {
+			return fmt.Errorf("container %s %w: stop it first or use -f", c.Name, ErrRunning)
+		}
+		if err := m.Stop(ctx, c, 0); err != nil {
+			return err
+		}
+	}
+	return m.Containers.Remove(c)
+}
+
+// ExecOptions describe a process to run in a running container.
+type ExecOptions struct {
+	Args               []string
+	Env                []string
+	Workdir, User      string
+	Tty, Stdin, Detach bool
+	Rows, Cols         uint16
+}
+
+// Exec runs a process in a running container through a supervisor of its
+// own, and returns once the process runs.
+func (m *Manager) Exec(c *container.Container, o ExecOptions) (*supervisor.Process, error) {
+	st, err := c.State()
+	if err != nil {
+		return nil, err
+	}
+	if st.Status != container.StatusRunning || st.Pid == 0 {
+		return nil, fmt.Errorf("container %s %w: start it first", c.Name, ErrNotRunning)
+	}
+	// The container's own view of its files, through its first process.
+	rootfs := fmt.Sprintf("/proc/%d/root", st.Pid)
+	userSpec := o.User
+	if userSpec == "" {
+		userSpec = c.User
+	}
+	uid, gid, groups, home, err := resolveUser(rootfs, userSpec)
+	if err != nil {
+		return nil, err
+	}
+	env := append([]string{}, c.Env...)
+	for _, kv := range o.Env {
+		k, _, _ := strings.Cut(kv, "=")
+		replaced := false
+		for i, e := range env {
+			if strings.HasPrefix(e, k+"=") {
+				env[i], replaced = kv, true
+			}
+		}
+		if !replaced {
+			env = append(env, kv)
+		}
+	}
+	env = withDefaults(env, c.Hostname, home, o.Tty)
+	cwd := o.Workdir
+	if cwd == "" {
+		cwd = c.WorkingDir
+	}
+	if cwd == "" {
+		cwd = "/"
+	}
+	caps, err := runspec.Caps(c.Host.Privileged, c.Host.CapAdd, c.Host.CapDrop)
+	if err != nil {
+		return nil, err
+	}
+	e := supervisor.Exec{
+		ID: c.ID, RuntimeRoot: c.RuntimeRoot(), Args: o.Args, Env: env, Cwd: cwd,
+		UID: uid, GID: gid, AddGroups: groups, Tty: o.Tty, Stdin: o.Stdin, Attach: !o.Detach,
+		Rows: o.Rows, Cols: o.Cols, Caps: caps, NoNewPrivileges: c.NoNewPrivileges,
+	}
+	f, err := os.CreateTemp(c.RunDir, "exec-*.json")
+	if err != nil {
+		return nil, err
+	}
+	f.Close()
+	if err := supervisor.WriteJSON(f.Name(), e); err != nil {
+		os.Remove(f.Name())
+		return nil, err
+	}
+	return supervisor.Start(supervisor.Options{
+		Mode: "exec", Spec: f.Name(), Attach: !o.Detach, Stdin: o.Stdin, Tty: o.Tty, Foreground: !o.Detach,
+	})
+}

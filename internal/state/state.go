@@ -1,0 +1,123 @@
+// Package state is the runtime state of a container as its supervisor
+// records it: a JSON file replaced atomically, and a lock whose holder is
+// the living supervisor. It is shared by the CLI and the supervisor, so it
+// depends on nothing heavy.
+package state
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// Statuses, as Docker names them.
+const (
+	StatusCreated = "created"
+	StatusRunning = "running"
+	StatusExited  = "exited"
+)
+
+// State is a container's runtime state.
+type State struct {
+	Status        string    `json:"status"`
+	Pid           int       `json:"pid,omitempty"`
+	SupervisorPid int       `json:"supervisorPid,omitempty"`
+	StartedAt     time.Time `json:"startedAt,omitzero"`
+	FinishedAt    time.Time `json:"finishedAt,omitzero"`
+	ExitCode      int       `json:"exitCode"`
+	OOMKilled     bool      `json:"oomKilled"`
+	Error         string    `json:"error,omitempty"`
+}
+
+// Write replaces the state file atomically and durably: the exit code of a
+// container must survive a crash of the machine right after.
+func Write(path string, st State) error {
+	data, err := json.Marshal(st)
+	if err != nil {
+		return err
+	}
+	return WriteFileAtomic(path, data, 0o600)
+}
+
+// WriteFileAtomic writes data to a temporary file, fsyncs it, renames it
+// over path, and fsyncs the directory.
+func WriteFileAtomic(path string, data []byte, mode os.FileMode) error {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Chmod(mode)
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	if d, err := os.Open(dir); err == nil {
+		_ = d.Sync()
+		d.Close()
+	}
+	return nil
+}
+
+// Lock takes the supervisor lock without waiting. The lock lasts as long
+// as the returned file is open, which is as long as the process lives.
+func Lock(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
+}
+
+// SupervisorAlive reports whether some process holds the lock.
+func SupervisorAlive(path string) bool {
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
+		return true
+	}
+	_ = unix.Flock(int(f.Fd()), unix.LOCK_UN)
+	return false
+}
+
+// Hold registers the calling process (a supervisor) in registry as one that
+// keeps its user namespace alive, so that later skiff commands join that
+// namespace. The registration lasts while the returned file is open.
+func Hold(registry string) (*os.File, error) {
+	if err := os.MkdirAll(registry, 0o700); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(filepath.Join(registry, strconv.Itoa(os.Getpid())), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
+}

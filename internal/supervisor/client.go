@@ -1,0 +1,183 @@
+package supervisor
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+)
+
+// BinaryName is the helper's file name.
+const BinaryName = "skiff-supervisor"
+
+// Helper finds one of skiff's helper programs: in $SKIFF_LIBEXEC_DIR,
+// beside the skiff binary, or in the usual libexec directories relative to
+// it and on the system.
+func Helper(name string) (string, error) {
+	var dirs []string
+	if d := os.Getenv("SKIFF_LIBEXEC_DIR"); d != "" {
+		dirs = append(dirs, d)
+	}
+	if self, err := os.Executable(); err == nil {
+		d := filepath.Dir(self)
+		dirs = append(dirs, d, filepath.Join(d, "..", "libexec", "skiff"))
+	}
+	dirs = append(dirs, "/usr/local/libexec/skiff", "/usr/libexec/skiff")
+	for _, d := range dirs {
+		p := filepath.Join(d, name)
+		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0 {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("%s not found beside skiff or in /usr/libexec/skiff: reinstall skiff (make build puts it in bin/)", name)
+}
+
+// Attachment is the CLI's end of an attached supervisor's streams.
+type Attachment struct {
+	Stdin   io.WriteCloser // nil without stdin
+	Stdout  io.ReadCloser
+	Stderr  io.ReadCloser // nil with a tty
+	Control io.WriteCloser
+}
+
+// Process is a started supervisor.
+type Process struct {
+	Cmd    *exec.Cmd
+	Result Result
+	Attach *Attachment
+}
+
+// Options for Start.
+type Options struct {
+	Mode   string // "run" or "exec"
+	Spec   string // path of the Launch or Exec JSON
+	Attach bool
+	Stdin  bool
+	Tty    bool
+	// Foreground keeps the supervisor killable by the CLI's death: for
+	// exec without -d. A run's supervisor always outlives the CLI.
+	Foreground bool
+}
+
+// Start starts the supervisor and waits for its report on the start.
+func Start(o Options) (*Process, error) {
+	bin, err := Helper(BinaryName)
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(bin, o.Mode, o.Spec)
+	devnull, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer devnull.Close()
+	cmd.Stdin, cmd.Stdout = devnull, devnull
+	// The supervisor's own complaints (libcontainer's logs) go to stderr.
+	cmd.Stderr = os.Stderr
+	resR, resW, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	extra := []*os.File{resW, devnull, devnull, devnull, devnull}
+	var closeAfter []*os.File
+	closeAfter = append(closeAfter, resW)
+	p := &Process{Cmd: cmd}
+	if o.Attach {
+		a := &Attachment{}
+		if o.Stdin {
+			r, w, err := os.Pipe()
+			if err != nil {
+				return nil, err
+			}
+			extra[1], a.Stdin = r, w
+			closeAfter = append(closeAfter, r)
+		}
+		r, w, err := os.Pipe()
+		if err != nil {
+			return nil, err
+		}
+		extra[2], a.Stdout = w, r
+		closeAfter = append(closeAfter, w)
+		if !o.Tty {
+			r, w, err := os.Pipe()
+			if err != nil {
+				return nil, err
+			}
+			extra[3], a.Stderr = w, r
+			closeAfter = append(closeAfter, w)
+		}
+		cr, cw, err := os.Pipe()
+		if err != nil {
+			return nil, err
+		}
+		extra[4], a.Control = cr, cw
+		closeAfter = append(closeAfter, cr)
+		p.Attach = a
+	}
+	cmd.ExtraFiles = extra
+	cmd.SysProcAttr = &syscall.SysProcAttr{}
+	if o.Foreground {
+		cmd.SysProcAttr.Pdeathsig = syscall.SIGKILL
+	}
+	if err := cmd.Start(); err != nil {
+		resR.Close()
+		for _, f := range closeAfter {
+			f.Close()
+		}
+		return nil, fmt.Errorf("start %s: %w", bin, err)
+	}
+	for _, f := range closeAfter {
+		f.Close()
+	}
+	line, rerr := bufio.NewReader(resR).ReadBytes('\n')
+	resR.Close()
+	if len(line) == 0 {
+		// It died before reporting: say how.
+		werr := cmd.Wait()
+		if rerr == nil || errors.Is(rerr, io.EOF) {
+			return nil, fmt.Errorf("the supervisor exited before starting the container (%v)", werr)
+		}
+		return nil, fmt.Errorf("read supervisor report: %w", rerr)
+	}
+	if err := json.Unmarshal(line, &p.Result); err != nil {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		return nil, fmt.Errorf("bad supervisor report %q: %w", line, err)
+	}
+	if p.Result.Error != "" {
+		_ = cmd.Wait()
+		return p, &StartError{Msg: p.Result.Error, Code: p.Result.ExitCode}
+	}
+	return p, nil
+}
+
+// StartError is a container that could not start.
+type StartError struct {
+	Msg  string
+	Code int
+}
+
+func (e *StartError) Error() string { return e.Msg }
+
+// Wait waits for the supervisor and returns the container's exit status.
+func (p *Process) Wait() (int, error) {
+	err := p.Cmd.Wait()
+	if err == nil {
+		return 0, nil
+	}
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		if ws, ok := ee.Sys().(syscall.WaitStatus); ok {
+			if ws.Signaled() {
+				return 128 + int(ws.Signal()), nil
+			}
+			return ws.ExitStatus(), nil
+		}
+	}
+	return 0, err
+}

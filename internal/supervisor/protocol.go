@@ -1,0 +1,102 @@
+// Package supervisor is the protocol between the CLI and skiff-supervisor,
+// the short-lived process that owns a running container (libexec/), and the
+// CLI's side of it.
+//
+// The CLI writes a Launch (or Exec) as JSON and starts the supervisor with
+// the file's path and these descriptors:
+//
+//	3  result: the supervisor writes one Result line once the container
+//	   runs (or failed to start), then closes it
+//	4  the attached stdin (read end), when attached with stdin
+//	5  the attached stdout (write end), when attached
+//	6  the attached stderr (write end), when attached without a tty
+//	7  control (read end), when attached: "resize ROWS COLS\n" lines
+//
+// The supervisor exits with the container's exit status.
+package supervisor
+
+import (
+	"encoding/json"
+	"os"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+)
+
+// Descriptor numbers in the supervisor.
+const (
+	FdResult  = 3
+	FdStdin   = 4
+	FdStdout  = 5
+	FdStderr  = 6
+	FdControl = 7
+)
+
+// Launch describes a container to start.
+type Launch struct {
+	ID          string      `json:"id"`
+	Spec        *specs.Spec `json:"spec"` // Root.Path is the mounted rootfs
+	RuntimeRoot string      `json:"runtimeRoot"`
+	StatePath   string      `json:"statePath"`
+	LockPath    string      `json:"lockPath"`
+	LogPath     string      `json:"logPath"`
+	LogMaxSize  int64       `json:"logMaxSize"`
+	LogMaxFiles int         `json:"logMaxFiles"`
+	Tty         bool        `json:"tty"`
+	Stdin       bool        `json:"stdin"`  // keep stdin open (-i)
+	Attach      bool        `json:"attach"` // descriptors 4-7 are connected
+	Rows        uint16      `json:"rows,omitempty"`
+	Cols        uint16      `json:"cols,omitempty"`
+	// RootlessCgroups: cgroups may be unusable; failures to use them are
+	// not errors.
+	RootlessCgroups bool `json:"rootlessCgroups"`
+	// Cleanup is run (exec'd) after the container exits, for --rm.
+	Cleanup []string `json:"cleanup,omitempty"`
+	// UsernsRegistry, when set, is where the supervisor registers as a
+	// holder of its user namespace (rootless).
+	UsernsRegistry string `json:"usernsRegistry,omitempty"`
+}
+
+// Exec describes a process to run in a running container.
+type Exec struct {
+	ID          string   `json:"id"`
+	RuntimeRoot string   `json:"runtimeRoot"`
+	Args        []string `json:"args"`
+	Env         []string `json:"env"`
+	Cwd         string   `json:"cwd"`
+	UID         uint32   `json:"uid"`
+	GID         uint32   `json:"gid"`
+	AddGroups   []uint32 `json:"addGroups,omitempty"`
+	Tty         bool     `json:"tty"`
+	Stdin       bool     `json:"stdin"`
+	Attach      bool     `json:"attach"`
+	Rows        uint16   `json:"rows,omitempty"`
+	Cols        uint16   `json:"cols,omitempty"`
+	// Caps and NoNewPrivileges follow the container's.
+	Caps            []string `json:"caps,omitempty"`
+	NoNewPrivileges bool     `json:"noNewPrivileges"`
+}
+
+// Result is the supervisor's report on the start.
+type Result struct {
+	Pid      int    `json:"pid,omitempty"`
+	Error    string `json:"error,omitempty"`
+	ExitCode int    `json:"exitCode,omitempty"` // 125, 126 or 127 with Error
+}
+
+// WriteJSON writes v to path (0600).
+func WriteJSON(path string, v any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, data, 0o600)
+}
+
+// ReadJSON reads path into v.
+func ReadJSON(path string, v any) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(data, v)
+}
