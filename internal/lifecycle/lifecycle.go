@@ -19,7 +19,6 @@ import (
 	"github.com/skiff-containers/skiff/internal/container"
 	"github.com/skiff-containers/skiff/internal/imagestore"
 	"github.com/skiff-containers/skiff/internal/runspec"
-	"github.com/skiff-containers/skiff/internal/state"
 	"github.com/skiff-containers/skiff/internal/supervisor"
 )
 
@@ -98,6 +97,7 @@ func (m *Manager) Start(ctx context.Context, c *container.Container, o StartOpti
 	}
 	p, err := supervisor.Start(supervisor.Options{
 		Mode: "run", Spec: launchPath, Attach: o.Attach, Stdin: o.Stdin && c.OpenStdin, Tty: c.Tty,
+		Diagnostics: filepath.Join(c.RunDir, "supervisor.log"),
 	})
 	if err != nil {
 		_ = m.Containers.Unmount(c)
@@ -256,12 +256,21 @@ func writeEtcFiles(c *container.Container, rootless bool) (map[string]string, er
 	out := map[string]string{}
 	for dst, body := range files {
 		p := filepath.Join(dir, filepath.Base(dst))
-		if err := state.WriteFileAtomic(p, []byte(body), 0o644); err != nil {
+		// Rewritten at every start: replaced atomically, but not synced.
+		if err := writeReplace(p, []byte(body)); err != nil {
 			return nil, fmt.Errorf("write %s: %w", dst, err)
 		}
 		out[dst] = p
 	}
 	return out, nil
+}
+
+func writeReplace(path string, data []byte) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
 }
 
 // resolvConf is the host's resolver configuration. In a private network
@@ -454,5 +463,6 @@ func (m *Manager) Exec(c *container.Container, o ExecOptions) (*supervisor.Proce
 	}
 	return supervisor.Start(supervisor.Options{
 		Mode: "exec", Spec: f.Name(), Attach: !o.Detach, Stdin: o.Stdin, Tty: o.Tty, Foreground: !o.Detach,
+		Diagnostics: filepath.Join(c.RunDir, "supervisor.log"),
 	})
 }

@@ -62,6 +62,10 @@ type Options struct {
 	// Foreground keeps the supervisor killable by the CLI's death: for
 	// exec without -d. A run's supervisor always outlives the CLI.
 	Foreground bool
+	// Diagnostics is the file the supervisor's own stderr goes to. It
+	// must not be the CLI's: whoever reads the CLI's output to its end
+	// would wait for the container.
+	Diagnostics string
 }
 
 // Start starts the supervisor and waits for its report on the start.
@@ -76,9 +80,15 @@ func Start(o Options) (*Process, error) {
 		return nil, err
 	}
 	defer devnull.Close()
-	cmd.Stdin, cmd.Stdout = devnull, devnull
-	// The supervisor's own complaints (libcontainer's logs) go to stderr.
-	cmd.Stderr = os.Stderr
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = devnull, devnull, devnull
+	if o.Diagnostics != "" {
+		diag, err := os.OpenFile(o.Diagnostics, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+		if err != nil {
+			return nil, err
+		}
+		defer diag.Close()
+		cmd.Stderr = diag
+	}
 	resR, resW, err := os.Pipe()
 	if err != nil {
 		return nil, err
