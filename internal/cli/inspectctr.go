@@ -45,10 +45,12 @@ type ContainerState struct {
 	OOMKilled  bool
 	Dead       bool
 	Pid        int
-	ExitCode   int
-	Error      string
-	StartedAt  string
-	FinishedAt string
+	// SupervisorPid is skiff's own (podman calls its ConmonPid).
+	SupervisorPid int
+	ExitCode      int
+	Error         string
+	StartedAt     string
+	FinishedAt    string
 }
 
 // InspectHostConfig is the HostConfig part of inspect.
@@ -113,7 +115,7 @@ func inspectContainer(m *lifecycle.Manager, ctr *container.Container) (Container
 		Image:   "sha256:" + ctr.ImageID,
 		State: ContainerState{
 			Status: st.Status, Running: st.Status == container.StatusRunning, OOMKilled: st.OOMKilled,
-			Pid: st.Pid, ExitCode: st.ExitCode, Error: st.Error,
+			Pid: st.Pid, SupervisorPid: st.SupervisorPid, ExitCode: st.ExitCode, Error: st.Error,
 			StartedAt: dockerTime(st.StartedAt), FinishedAt: dockerTime(st.FinishedAt),
 		},
 		ResolvConfPath: filepath.Join(ctr.Dir, "resolv.conf"),

@@ -19,6 +19,7 @@ import (
 	"go.podman.io/storage"
 
 	"go.podman.io/storage/pkg/stringid"
+	"golang.org/x/sys/unix"
 
 	"github.com/skiff-containers/skiff/internal/runspec"
 	"github.com/skiff-containers/skiff/internal/state"
@@ -201,6 +202,11 @@ func (cs *Store) Create(cfg Config) (*Container, error) {
 	if err != nil {
 		return nil, err
 	}
+	unlock, err := cs.lockNames()
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
 	c, err := cs.s.CreateContainer(cfg.ID, []string{cfg.Name}, cfg.ImageID, "", "", &storage.ContainerOptions{
 		BigData: []storage.ContainerBigDataOption{{Key: configKey, Data: data}},
 	})
@@ -325,10 +331,35 @@ func (cs *Store) Remove(c *Container) error {
 	return nil
 }
 
-// Rename gives a container a new name.
+// lockNames serializes the claiming of container names among skiff
+// processes. containers/storage refuses a taken name at creation, but
+// SetNames takes a name away from the container holding it; a rename must
+// therefore check and set under a lock that creation takes too.
+func (cs *Store) lockNames() (func(), error) {
+	f, err := os.OpenFile(filepath.Join(cs.s.GraphRoot(), "skiff-names.lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("names lock: %w", err)
+	}
+	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("names lock: %w", err)
+	}
+	return func() { f.Close() }, nil
+}
+
+// Rename gives a container a new name; a name another container has is
+// refused.
 func (cs *Store) Rename(c *Container, name string) error {
 	if err := ValidName(name); err != nil {
 		return err
+	}
+	unlock, err := cs.lockNames()
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if other, err := cs.s.Container(name); err == nil && other.ID != c.ID {
+		return fmt.Errorf("container name %q: %w", name, ErrNameInUse)
 	}
 	if err := cs.s.SetNames(c.ID, []string{name}); err != nil {
 		if errors.Is(err, storage.ErrDuplicateName) {

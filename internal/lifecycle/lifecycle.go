@@ -123,16 +123,22 @@ func (m *Manager) launch(c *container.Container, rootfs string, o StartOptions) 
 	if err != nil {
 		return nil, err
 	}
-	args := c.Args
-	mounts := c.Mounts
-	if c.Init {
-		initBin, err := initBinary()
-		if err != nil {
-			return nil, err
-		}
-		mounts = append(mounts, runspec.Mount{Source: initBin, Destination: initPath, ReadOnly: true})
-		args = append([]string{initPath, "--"}, args...)
+	if err := checkCommand(rootfs, cwd, env, c.Args[0]); err != nil {
+		return nil, err
 	}
+	// The container's first program is skiff-init: it makes the kernel
+	// kill the container when its supervisor dies, then becomes the
+	// command (or, with --init, stays as a reaping PID 1).
+	initBin, err := initBinary()
+	if err != nil {
+		return nil, err
+	}
+	mounts := append(append([]runspec.Mount{}, c.Mounts...), runspec.Mount{Source: initBin, Destination: initPath, ReadOnly: true})
+	args := []string{initPath, "--pdeathsig", "--exec", "--"}
+	if c.Init {
+		args = []string{initPath, "--pdeathsig", "--"}
+	}
+	args = append(args, c.Args...)
 	for _, mt := range mounts {
 		if mt.Tmpfs {
 			continue
@@ -188,6 +194,55 @@ func unwrapPath(err error) error {
 		return pe.Err
 	}
 	return err
+}
+
+// checkCommand finds the command in the container's file system the way
+// exec will, so that a missing or unrunnable command fails the start with
+// Docker's exit codes (127, 126) instead of failing inside the container.
+func checkCommand(rootfs, cwd string, env []string, cmd string) error {
+	notFound := func(msg string) error {
+		return &supervisor.StartError{Code: 127, Msg: "cannot run the container's command: " + msg}
+	}
+	var candidates []string
+	switch {
+	case strings.HasPrefix(cmd, "/"):
+		candidates = []string{cmd}
+	case strings.Contains(cmd, "/"):
+		candidates = []string{filepath.Join(cwd, cmd)}
+	default:
+		path := "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+		for _, e := range env {
+			if v, ok := strings.CutPrefix(e, "PATH="); ok {
+				path = v
+			}
+		}
+		for _, dir := range filepath.SplitList(path) {
+			if dir != "" {
+				candidates = append(candidates, filepath.Join(dir, cmd))
+			}
+		}
+	}
+	for _, cand := range candidates {
+		p, err := securejoin.SecureJoin(rootfs, cand)
+		if err != nil {
+			continue
+		}
+		fi, err := os.Stat(p)
+		if err != nil {
+			continue
+		}
+		if fi.IsDir() || fi.Mode()&0o111 == 0 {
+			if len(candidates) == 1 {
+				return &supervisor.StartError{Code: 126, Msg: fmt.Sprintf("cannot run the container's command: exec: %q: permission denied", cmd)}
+			}
+			continue
+		}
+		return nil
+	}
+	if len(candidates) == 1 && strings.Contains(cmd, "/") {
+		return notFound(fmt.Sprintf("exec: %q: stat %s: no such file or directory", cmd, cmd))
+	}
+	return notFound(fmt.Sprintf("exec: %q: executable file not found in $PATH", cmd))
 }
 
 // resolveUser reads a user spec ("name", "uid", "uid:gid", "name:group")

@@ -320,6 +320,29 @@ static void create(uid_t uid, gid_t gid) {
 	skiff_userns_state = mapped ? 1 : 2;
 }
 
+static void mkdir_p(const char *path) {
+	char tmp[PATH_MAX];
+	snprintf(tmp, sizeof tmp, "%s", path);
+	for (char *p = tmp + 1; *p; p++) {
+		if (*p == '/') {
+			*p = 0;
+			mkdir(tmp, 0700);
+			*p = '/';
+		}
+	}
+	mkdir(tmp, 0700);
+}
+
+// hold registers this process in the registry while it lives; the
+// descriptor is close-on-exec, so programs we start do not inherit it.
+static void hold(const char *reg) {
+	char path[PATH_MAX];
+	snprintf(path, sizeof path, "%s/%d", reg, getpid());
+	int fd = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0600);
+	if (fd >= 0 && flock(fd, LOCK_EX) < 0)
+		close(fd);
+}
+
 __attribute__((constructor)) static void skiff_userns_enter(int argc, char **argv) {
 	uid_t uid = geteuid();
 	gid_t gid = getegid();
@@ -331,17 +354,29 @@ __attribute__((constructor)) static void skiff_userns_enter(int argc, char **arg
 		return;
 	skiff_userns_uid = uid;
 	skiff_userns_gid = gid;
-	char rr[PATH_MAX], reg[PATH_MAX];
+	char rr[PATH_MAX], reg[PATH_MAX], lockpath[PATH_MAX];
 	runroot(argc, argv, uid, rr, sizeof rr);
 	snprintf(reg, sizeof reg, "%s/userns", rr);
-	if (try_join(reg)) {
+	// One creator at a time: others wait, then join what it made.
+	mkdir_p(reg);
+	snprintf(lockpath, sizeof lockpath, "%s/.create.lock", reg);
+	int lock = open(lockpath, O_CREAT | O_RDWR | O_CLOEXEC, 0600);
+	if (lock >= 0)
+		flock(lock, LOCK_EX);
+	int joined = try_join(reg);
+	if (!joined) {
+		create(uid, gid);
+		if (skiff_userns_state > 0)
+			hold(reg);
+	}
+	if (lock >= 0)
+		close(lock);
+	if (joined) {
 		if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0) {
 			snprintf(skiff_userns_error, sizeof skiff_userns_error, "become root in the joined user namespace: %s", strerror(errno));
 			skiff_userns_state = -1;
 			return;
 		}
 		skiff_userns_state = 3;
-		return;
 	}
-	create(uid, gid);
 }

@@ -1,7 +1,15 @@
-// Command skiff-init is the minimal PID 1 that `skiff run --init` puts in
-// a container: it runs the command, forwards signals to it, reaps every
-// orphan, and exits with the command's status. It is built static, as it
-// runs inside images that may have no libc.
+// Command skiff-init is the first program of every skiff container, bound
+// in at /dev/init. It ties the container's life to its supervisor: it asks
+// the kernel to kill it when its parent, the supervisor, dies (a setting
+// that survives execve). Then either
+//
+//	skiff-init --pdeathsig --exec -- CMD...   becomes CMD (PID 1 is CMD)
+//	skiff-init --pdeathsig -- CMD...          stays PID 1 for `run --init`:
+//	                                          runs CMD, forwards signals to
+//	                                          it, reaps orphans, and exits
+//	                                          with CMD's status
+//
+// It is static, as it runs inside images that may have no libc.
 package main
 
 import (
@@ -15,23 +23,73 @@ import (
 
 func main() {
 	args := os.Args[1:]
-	if len(args) > 0 && args[0] == "--" {
+	pdeath, execMode := false, false
+	for len(args) > 0 && args[0] != "--" {
+		switch args[0] {
+		case "--pdeathsig":
+			pdeath = true
+		case "--exec":
+			execMode = true
+		default:
+			fail(125, "unknown option %s", args[0])
+		}
+		args = args[1:]
+	}
+	if len(args) > 0 {
 		args = args[1:]
 	}
 	if len(args) == 0 {
-		fmt.Fprintln(os.Stderr, "skiff-init: no command")
-		os.Exit(125)
+		fail(125, "no command")
 	}
+	if pdeath {
+		if err := setPdeathsig(); err != nil {
+			fail(125, "%v", err)
+		}
+	}
+	path, err := exec.LookPath(args[0])
+	if err != nil {
+		code := 126
+		if errors.Is(err, exec.ErrNotFound) || errors.Is(err, os.ErrNotExist) {
+			code = 127
+		}
+		fail(code, "%v", err)
+	}
+	if execMode {
+		err := syscall.Exec(path, args, os.Environ())
+		code := 126
+		if errors.Is(err, os.ErrNotExist) {
+			code = 127
+		}
+		fail(code, "exec %s: %v", args[0], err)
+	}
+	os.Exit(runInit(path, args))
+}
+
+// setPdeathsig arms SIGKILL for when the parent, the supervisor, goes.
+// (From inside the PID namespace the parent always reads as pid 0, so a
+// parent that died a moment earlier cannot be told apart; the supervisor
+// is then in the middle of starting us and its own start fails.)
+func setPdeathsig() error {
+	if _, _, e := syscall.RawSyscall6(syscall.SYS_PRCTL, syscall.PR_SET_PDEATHSIG, uintptr(syscall.SIGKILL), 0, 0, 0, 0); e != 0 {
+		return fmt.Errorf("set parent-death signal: %v", e)
+	}
+	return nil
+}
+
+func fail(code int, format string, a ...any) {
+	fmt.Fprintf(os.Stderr, "skiff-init: "+format+"\n", a...)
+	os.Exit(code)
+}
+
+func runInit(path string, args []string) int {
 	sigs := make(chan os.Signal, 32)
 	signal.Notify(sigs)
-	cmd := exec.Command(args[0], args[1:]...)
+	cmd := exec.Command(path, args[1:]...)
+	cmd.Args[0] = args[0]
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	if err := cmd.Start(); err != nil {
 		fmt.Fprintf(os.Stderr, "skiff-init: %v\n", err)
-		if errors.Is(err, exec.ErrNotFound) || errors.Is(err, os.ErrNotExist) {
-			os.Exit(127)
-		}
-		os.Exit(126)
+		return 126
 	}
 	child := cmd.Process.Pid
 	go func() {
@@ -49,14 +107,14 @@ func main() {
 			continue
 		}
 		if err != nil {
-			os.Exit(255)
+			return 255
 		}
 		if pid != child {
 			continue
 		}
 		if ws.Signaled() {
-			os.Exit(128 + int(ws.Signal()))
+			return 128 + int(ws.Signal())
 		}
-		os.Exit(ws.ExitStatus())
+		return ws.ExitStatus()
 	}
 }
