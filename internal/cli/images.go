@@ -13,6 +13,7 @@ import (
 
 	"github.com/skiff-containers/skiff/internal/format"
 	"github.com/skiff-containers/skiff/internal/imagestore"
+	"github.com/skiff-containers/skiff/internal/lifecycle"
 	"github.com/skiff-containers/skiff/internal/progress"
 	"github.com/skiff-containers/skiff/internal/pull"
 	"github.com/skiff-containers/skiff/internal/registry"
@@ -330,13 +331,13 @@ func (s *session) rmiAction(c *cli.Context) error {
 	if c.NArg() == 0 {
 		return usagef("'%s' needs at least one image: see '%s --help'", c.Command.HelpName, c.Command.HelpName)
 	}
-	store, err := s.openStore()
+	m, err := s.manager()
 	if err != nil {
 		return err
 	}
 	var failed error
 	for _, arg := range c.Args().Slice() {
-		if err := s.removeImage(store, arg, c.Bool("force")); err != nil {
+		if err := s.removeImage(m, arg, c.Bool("force")); err != nil {
 			fmt.Fprintf(s.io.Err, "Error: %s\n", oneLine(err.Error()))
 			failed = err
 		}
@@ -349,7 +350,8 @@ func (s *session) rmiAction(c *cli.Context) error {
 
 // removeImage removes one name (keeping the image if it has others) or the
 // whole image, as Docker does.
-func (s *session) removeImage(store *imagestore.Store, arg string, force bool) error {
+func (s *session) removeImage(m *lifecycle.Manager, arg string, force bool) error {
+	store := m.Images
 	img, err := store.Lookup(arg)
 	if err != nil {
 		return lookupError(arg, err)
@@ -381,8 +383,12 @@ func (s *session) removeImage(store *imagestore.Store, arg string, force bool) e
 			return fmt.Errorf("image %s is used by container %s: remove the container first or use -f", familiarOr(img), users[0][:12])
 		}
 		for _, id := range users {
-			if err := s.removeContainerForImage(store, id); err != nil {
-				return err
+			ctr, err := m.Containers.Lookup(id)
+			if err == nil {
+				err = m.Remove(s.ctx, ctr, true)
+			}
+			if err != nil {
+				return fmt.Errorf("remove container %s of image %s: %w", id[:12], familiarOr(img), err)
 			}
 		}
 	}
@@ -393,15 +399,6 @@ func (s *session) removeImage(store *imagestore.Store, arg string, force bool) e
 		fmt.Fprintf(s.io.Out, "Untagged: %s\n", familiar(n))
 	}
 	fmt.Fprintf(s.io.Out, "Deleted: sha256:%s\n", img.ID)
-	return nil
-}
-
-// removeContainerForImage removes a container made from an image being
-// force-removed.
-func (s *session) removeContainerForImage(store *imagestore.Store, id string) error {
-	if err := store.Storage().DeleteContainer(id); err != nil {
-		return fmt.Errorf("remove container %s: %w", id[:12], err)
-	}
 	return nil
 }
 

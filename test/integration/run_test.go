@@ -481,3 +481,23 @@ func TestTTY(t *testing.T) {
 	}
 	p3.waitFor(t, "/dev/pts/")
 }
+
+// An image containers use is kept unless forced; forcing removes them.
+func TestRmiWithContainers(t *testing.T) {
+	sb := runSandbox(t)
+	sb.OK("run", "-d", "--name", "user1", "bb", "sleep", "60")
+	sb.OK("create", "--name", "user2", "bb")
+	sb.OK("rmi", "bb") // one of two names: only untagged, as in Docker
+	sb.Fails("used by container", "rmi", st.busybox)
+	r := sb.OK("rmi", "-f", st.busybox)
+	if !strings.Contains(r.Out, "Deleted: ") {
+		t.Errorf("rmi -f: %s", r)
+	}
+	if out := sb.OK("ps", "-aq").Out; out != "" {
+		t.Errorf("containers of a force-removed image remain: %q", out)
+	}
+	if n := countLayers(t, sb); n != 0 {
+		t.Errorf("%d layers left", n)
+	}
+	waitNoProcesses(t)
+}
