@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make demo: skiff's main job, offline. Starts a registry on loopback, puts a
-# busybox image in it, and pulls it with skiff into a store under .demo/.
+# busybox image in it, pulls it with skiff into a store under .demo/, and
+# runs containers from it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 demo=$PWD/.demo
@@ -24,5 +25,14 @@ echo "+ skiff images"
 "${skiff[@]}" images
 echo "+ skiff image inspect --format '{{.Os}}/{{.Architecture}} {{.Config.Cmd}}' busybox"
 "${skiff[@]}" image inspect --format '{{.Os}}/{{.Architecture}} {{.Config.Cmd}}' busybox
+echo "+ skiff run --rm busybox sh -c 'echo hello from \$(hostname), pid \$\$; id'"
+"${skiff[@]}" run --rm busybox sh -c 'echo hello from $(hostname), pid $$; id'
+echo "+ skiff run -d --name demo busybox sleep 300 && skiff ps && skiff exec demo ps"
+"${skiff[@]}" rm -f demo >/dev/null 2>&1 || true
+"${skiff[@]}" run -d --name demo busybox sleep 300
+"${skiff[@]}" ps
+"${skiff[@]}" exec demo ps
+echo "+ skiff rm -f demo"
+"${skiff[@]}" rm -f demo
 echo
 echo "The store is in $demo/store. Remove it with: bin/skiff --root $demo/store unshare rm -rf $demo"

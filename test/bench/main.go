@@ -32,8 +32,8 @@ type result struct {
 	name, unit    string
 	skiff, podman []float64
 	target        string
-	ratioGood     func(r float64) bool
-	note          string
+	// met judges the medians.
+	met func(skiff, podman float64) bool
 }
 
 func main() {
@@ -57,8 +57,10 @@ func run(skiffBin, out string, runs int) error {
 		return err
 	}
 	e := &env{work: work, runs: runs, skiff: filepath.Join(work, "skiff")}
-	if err := copyExec(skiffBin, e.skiff); err != nil {
-		return err
+	for _, name := range []string{"skiff", "skiff-supervisor", "skiff-init"} {
+		if err := copyExec(filepath.Join(filepath.Dir(skiffBin), name), filepath.Join(work, name)); err != nil {
+			return err
+		}
 	}
 	if p, err := exec.LookPath("podman"); err == nil {
 		e.podman = p
@@ -86,6 +88,11 @@ func run(skiffBin, out string, runs int) error {
 		return err
 	}
 	results = append(results, r)
+	rs, err := benchRun(e)
+	if err != nil {
+		return err
+	}
+	results = append(results, rs...)
 	report := render(e, results)
 	fmt.Print(report)
 	return os.WriteFile(out, []byte(report), 0o644)
@@ -104,8 +111,8 @@ func benchPull(e *env) (result, error) {
 	}
 	res := result{
 		name: "pull 5-layer 80 MB image, empty store", unit: "s",
-		target:    "skiff <= 0.5 x podman",
-		ratioGood: func(r float64) bool { return r <= 0.5 },
+		target: "skiff <= 0.5 x podman",
+		met:    func(s, p float64) bool { return p > 0 && s/p <= 0.5 },
 	}
 	for i := 0; i < e.runs; i++ {
 		home := e.sandbox(fmt.Sprintf("pull-skiff-%d", i))
@@ -128,6 +135,116 @@ func benchPull(e *env) (result, error) {
 	return res, nil
 }
 
+// benchRun: `run --rm IMAGE true` on a warm image, no network, and the
+// memory of the process that owns an idle running container (skiff's
+// supervisor, podman's conmon).
+func benchRun(e *env) ([]result, error) {
+	ref := e.reg.Addr + "/bench/busybox:latest"
+	img, err := testenv.Busybox(runtime.GOARCH)
+	if err != nil {
+		return nil, err
+	}
+	if err := testenv.Push(ref, img); err != nil {
+		return nil, err
+	}
+	sk := e.sandbox("run-skiff")
+	skiff := func(args ...string) []string {
+		return append([]string{"--root", filepath.Join(sk, "store"), "--runroot", filepath.Join(sk, "run")}, args...)
+	}
+	pm := e.sandbox("run-podman")
+	podman := func(args ...string) []string {
+		return append([]string{"--root", filepath.Join(pm, "store"), "--runroot", filepath.Join(pm, "run"), "--storage-driver", "overlay", "--runtime", "runc", "--cgroup-manager", "cgroupfs", "--events-backend", "none"}, args...)
+	}
+	if _, err := e.output(sk, e.skiff, skiff("pull", "-q", ref)...); err != nil {
+		return nil, err
+	}
+	if e.podman != "" {
+		if _, err := e.output(pm, e.podman, podman("pull", "-q", "--tls-verify=false", ref)...); err != nil {
+			return nil, err
+		}
+	}
+	lat := result{
+		name: "run --rm IMAGE true (warm, --network none)", unit: "s",
+		target: "skiff <= 0.10 x podman (runc)",
+		met:    func(s, p float64) bool { return p > 0 && s/p <= 0.10 },
+	}
+	runs := e.runs * 3
+	for i := 0; i < runs; i++ {
+		d, err := e.timed(sk, e.skiff, skiff("run", "--rm", "--network", "none", ref, "true")...)
+		if err != nil {
+			return nil, err
+		}
+		lat.skiff = append(lat.skiff, d.Seconds())
+		if e.podman == "" {
+			continue
+		}
+		d, err = e.timed(pm, e.podman, podman("run", "--rm", "--network", "none", ref, "true")...)
+		if err != nil {
+			return nil, err
+		}
+		lat.podman = append(lat.podman, d.Seconds())
+	}
+	rss := result{
+		name: "RSS of the process owning an idle container", unit: "MB",
+		target: "skiff <= 3 MB (conmon: 2.4 MB)",
+		met:    func(s, _ float64) bool { return s > 0 && s <= 3 },
+	}
+	for i := 0; i < 3; i++ {
+		name := fmt.Sprintf("idle%d", i)
+		if _, err := e.output(sk, e.skiff, skiff("run", "-d", "--name", name, ref, "sleep", "600")...); err != nil {
+			return nil, err
+		}
+		time.Sleep(500 * time.Millisecond)
+		pid, err := e.output(sk, e.skiff, skiff("inspect", "-f", "{{.State.SupervisorPid}}", name)...)
+		if err != nil {
+			return nil, err
+		}
+		mb, err := rssMB(pid)
+		if err != nil {
+			return nil, err
+		}
+		rss.skiff = append(rss.skiff, mb)
+		if _, err := e.output(sk, e.skiff, skiff("rm", "-f", name)...); err != nil {
+			return nil, err
+		}
+		if e.podman == "" {
+			continue
+		}
+		if _, err := e.output(pm, e.podman, podman("run", "-d", "--name", name, "--network", "none", ref, "sleep", "600")...); err != nil {
+			return nil, err
+		}
+		time.Sleep(500 * time.Millisecond)
+		pid, err = e.output(pm, e.podman, podman("inspect", "-f", "{{.State.ConmonPid}}", name)...)
+		if err != nil {
+			return nil, err
+		}
+		if mb, err = rssMB(pid); err != nil {
+			return nil, err
+		}
+		rss.podman = append(rss.podman, mb)
+		if _, err := e.output(pm, e.podman, podman("rm", "-f", "-t", "0", name)...); err != nil {
+			return nil, err
+		}
+	}
+	return []result{lat, rss}, nil
+}
+
+// rssMB reads a process's resident set size.
+func rssMB(pid string) (float64, error) {
+	data, err := os.ReadFile("/proc/" + pid + "/status")
+	if err != nil {
+		return 0, err
+	}
+	for _, l := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(l, "VmRSS:"); ok {
+			var kb float64
+			fmt.Sscanf(strings.TrimSpace(v), "%f", &kb)
+			return kb / 1024, nil
+		}
+	}
+	return 0, fmt.Errorf("no VmRSS for pid %s", pid)
+}
+
 // sandbox is an empty home for one run, owned by the benchmark user.
 func (e *env) sandbox(name string) string {
 	home := filepath.Join(e.work, name)
@@ -140,13 +257,30 @@ func (e *env) sandbox(name string) string {
 	return home
 }
 
-func (e *env) timed(home string, bin string, args ...string) (time.Duration, error) {
+func (e *env) command(home string, bin string, args ...string) *exec.Cmd {
 	cmd := exec.Command(bin, args...)
 	cmd.Dir = home
 	cmd.Env = []string{"HOME=" + home, "XDG_RUNTIME_DIR=" + filepath.Join(home, "xdg"), "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}
 	if e.user != nil {
 		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: e.user.Credential()}
 	}
+	return cmd
+}
+
+// output runs a command and returns its stdout.
+func (e *env) output(home string, bin string, args ...string) (string, error) {
+	cmd := e.command(home, bin, args...)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("%s %v: %v: %s", filepath.Base(bin), args, err, stderr.String())
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
+func (e *env) timed(home string, bin string, args ...string) (time.Duration, error) {
+	cmd := e.command(home, bin, args...)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	// Write back what earlier runs left dirty, so that no run pays for
@@ -185,14 +319,12 @@ func render(e *env, results []result) string {
 	b.WriteString("| benchmark | skiff | podman | ratio | target | met |\n|---|---|---|---|---|---|\n")
 	for _, r := range results {
 		ms, mp := median(r.skiff), median(r.podman)
-		ratio, met := "n/a", "n/a"
+		ratio, met := "n/a", "no"
 		if mp > 0 {
-			q := ms / mp
-			ratio = fmt.Sprintf("%.2f", q)
-			met = "no"
-			if r.ratioGood(q) {
-				met = "yes"
-			}
+			ratio = fmt.Sprintf("%.2f", ms/mp)
+		}
+		if r.met(ms, mp) {
+			met = "yes"
 		}
 		fmt.Fprintf(&b, "| %s | %.3f %s | %s | %s | %s | %s |\n", r.name, ms, r.unit, fmtOr(mp, r.unit), ratio, r.target, met)
 	}
