@@ -17,6 +17,7 @@ build:
 	$(GO) build $(GOFLAGS_BUILD) -o bin/skiff .
 	$(GO) build -tags "seccomp" -trimpath -ldflags "-s -w" -o bin/skiff-supervisor ./libexec/skiff-supervisor
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w" -o bin/skiff-init ./libexec/skiff-init
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w" -o bin/skiff-monitor ./libexec/skiff-monitor
 	$(GO) build -o bin/testenv ./test/cmd/testenv
 
 # Installs what builds and tests need on a fresh Debian machine (as root).

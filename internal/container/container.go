@@ -207,6 +207,7 @@ func (cs *Store) Create(cfg Config) (*Container, error) {
 		return nil, err
 	}
 	defer unlock()
+	cs.collectOrphans()
 	c, err := cs.s.CreateContainer(cfg.ID, []string{cfg.Name}, cfg.ImageID, "", "", &storage.ContainerOptions{
 		BigData: []storage.ContainerBigDataOption{{Key: configKey, Data: data}},
 	})
@@ -322,13 +323,52 @@ func (cs *Store) Unmount(c *Container) error {
 // directories, its name.
 func (cs *Store) Remove(c *Container) error {
 	_ = cs.Unmount(c)
-	if err := cs.s.DeleteContainer(c.ID); err != nil {
-		if errors.Is(err, storage.ErrContainerUnknown) {
-			return nil
-		}
+	if err := cs.s.DeleteContainer(c.ID); err != nil && !errors.Is(err, storage.ErrContainerUnknown) {
 		return fmt.Errorf("remove container %s: %w", c.Name, err)
 	}
+	if unlock, err := cs.lockNames(); err == nil {
+		cs.collectOrphans()
+		unlock()
+	}
 	return nil
+}
+
+// collectOrphans deletes read-write layers that no container owns: a
+// creator killed after containers/storage made the layer and before it
+// wrote the container record leaves one. Callers hold the names lock,
+// which every creator holds, so no creation is half-way.
+func (cs *Store) collectOrphans() {
+	layers, err := cs.s.Layers()
+	if err != nil {
+		return
+	}
+	ctrs, err := cs.s.Containers()
+	if err != nil {
+		return
+	}
+	owned := map[string]bool{}
+	for _, c := range ctrs {
+		owned[c.LayerID] = true
+	}
+	imgs, err := cs.s.Images()
+	if err != nil {
+		return
+	}
+	for _, img := range imgs {
+		owned[img.TopLayer] = true
+	}
+	for _, l := range layers {
+		if l.ReadOnly || owned[l.ID] || !isContainerLayer(l) {
+			continue
+		}
+		_ = cs.s.DeleteLayer(l.ID)
+	}
+}
+
+// isContainerLayer: containers/storage makes a container's layer without
+// digests (it has no content of its own yet); image layers always have them.
+func isContainerLayer(l storage.Layer) bool {
+	return l.UncompressedDigest == "" && l.CompressedDigest == ""
 }
 
 // lockNames serializes the claiming of container names among skiff

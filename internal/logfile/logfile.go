@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/skiff-containers/skiff/internal/jsonline"
 )
 
 // Entry is one line of the log.
@@ -58,11 +60,7 @@ func (w *Writer) Stream(name string) *StreamWriter {
 }
 
 func (w *Writer) write(stream string, line []byte) error {
-	b, err := json.Marshal(Entry{Log: string(line), Stream: stream, Time: w.now().UTC()})
-	if err != nil {
-		return err
-	}
-	b = append(b, '\n')
+	b := append(jsonline.New().String("log", string(line)).String("stream", stream).Time("time", w.now().UTC()).Bytes(), '\n')
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.maxSize > 0 && w.size > 0 && w.size+int64(len(b)) > w.maxSize {

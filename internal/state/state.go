@@ -5,13 +5,14 @@
 package state
 
 import (
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"strconv"
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/skiff-containers/skiff/internal/jsonline"
 )
 
 // Statuses, as Docker names them.
@@ -36,11 +37,30 @@ type State struct {
 // Write replaces the state file atomically and durably: the exit code of a
 // container must survive a crash of the machine right after.
 func Write(path string, st State) error {
-	data, err := json.Marshal(st)
-	if err != nil {
-		return err
+	return WriteFileAtomic(path, st.encode(), 0o600)
+}
+
+// encode writes what encoding/json would for State, without linking it
+// into the supervisor's monitor.
+func (st State) encode() []byte {
+	o := jsonline.New().String("status", st.Status)
+	if st.Pid != 0 {
+		o.Int("pid", st.Pid)
 	}
-	return WriteFileAtomic(path, data, 0o600)
+	if st.SupervisorPid != 0 {
+		o.Int("supervisorPid", st.SupervisorPid)
+	}
+	if !st.StartedAt.IsZero() {
+		o.Time("startedAt", st.StartedAt)
+	}
+	if !st.FinishedAt.IsZero() {
+		o.Time("finishedAt", st.FinishedAt)
+	}
+	o.Int("exitCode", st.ExitCode).Bool("oomKilled", st.OOMKilled)
+	if st.Error != "" {
+		o.String("error", st.Error)
+	}
+	return o.Bytes()
 }
 
 // WriteFileAtomic writes data to a temporary file, fsyncs it, renames it

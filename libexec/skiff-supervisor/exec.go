@@ -8,6 +8,7 @@ import (
 	"github.com/opencontainers/runc/libcontainer/configs"
 	"golang.org/x/sys/unix"
 
+	"github.com/skiff-containers/skiff/internal/monitor"
 	"github.com/skiff-containers/skiff/internal/supervisor"
 )
 
@@ -53,13 +54,14 @@ func execProcess(path string) int {
 	if err != nil {
 		return rep.fail(125, "process pid: %v", err)
 	}
-	if err := io.started(proc); err != nil {
+	if err := io.started(); err != nil {
 		_ = unix.Kill(pid, unix.SIGKILL)
 		return rep.fail(125, "console: %v", err)
 	}
 	rep.send(supervisor.Result{Pid: pid})
-	forwardSignals(pid)
-	code := reapUntil(pid)
-	io.finish()
+	io.streams.Start()
+	monitor.ForwardSignals(pid)
+	code := monitor.ReapUntil(pid)
+	io.streams.Finish()
 	return code
 }

@@ -1,11 +1,11 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"runtime"
-	"syscall"
 	"time"
 
 	"github.com/opencontainers/runc/libcontainer"
@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/skiff-containers/skiff/internal/logfile"
+	"github.com/skiff-containers/skiff/internal/monitor"
 	"github.com/skiff-containers/skiff/internal/state"
 	"github.com/skiff-containers/skiff/internal/supervisor"
 )
@@ -27,14 +28,9 @@ func runContainer(path string) int {
 	if err != nil {
 		return rep.fail(125, "container %s is already running", short(l.ID))
 	}
-	defer lock.Close()
+	var holder *os.File
 	if l.UsernsRegistry != "" {
-		if h, err := state.Hold(l.UsernsRegistry); err == nil {
-			defer func() {
-				os.Remove(h.Name())
-				h.Close()
-			}()
-		}
+		holder, _ = state.Hold(l.UsernsRegistry)
 	}
 	// Orphans of the container come to us, and we outlive the CLI in a
 	// session of our own, out of reach of its terminal's signals.
@@ -42,9 +38,10 @@ func runContainer(path string) int {
 	_, _ = unix.Setsid()
 	signal.Ignore(unix.SIGHUP)
 
-	logw, err := logfile.NewWriter(l.LogPath, l.LogMaxSize, l.LogMaxFiles)
-	if err != nil {
+	if lw, err := logfile.NewWriter(l.LogPath, l.LogMaxSize, l.LogMaxFiles); err != nil {
 		return rep.fail(125, "open log: %v", err)
+	} else {
+		lw.Close()
 	}
 	cfg, err := specconv.CreateLibcontainerConfig(&specconv.CreateOpts{
 		CgroupName:      l.ID,
@@ -69,7 +66,7 @@ func runContainer(path string) int {
 	}
 	proc := newProcess(l.Spec.Process)
 	proc.Init = true
-	io, err := setupIO(proc, ioOptions{tty: l.Tty, stdin: l.Stdin, attach: l.Attach, rows: l.Rows, cols: l.Cols, log: logw})
+	io, err := setupIO(proc, ioOptions{tty: l.Tty, stdin: l.Stdin, attach: l.Attach, rows: l.Rows, cols: l.Cols})
 	if err != nil {
 		_ = ctr.Destroy()
 		return rep.fail(125, "set up container stdio: %v", err)
@@ -81,7 +78,6 @@ func runContainer(path string) int {
 		io.abort()
 		_ = ctr.Destroy()
 		unmount(l.Spec.Root.Path)
-		logw.Close()
 		return rep.fail(startErrorCode(err), "%s", startErrorMessage(err))
 	}
 	pid, err := proc.Pid()
@@ -90,7 +86,7 @@ func runContainer(path string) int {
 		_ = ctr.Destroy()
 		return rep.fail(125, "container pid: %v", err)
 	}
-	if err := io.started(proc); err != nil {
+	if err := io.started(); err != nil {
 		_ = ctr.Signal(unix.SIGKILL)
 		_ = ctr.Destroy()
 		return rep.fail(125, "container console: %v", err)
@@ -102,19 +98,30 @@ func runContainer(path string) int {
 		return rep.fail(125, "record state: %v", err)
 	}
 	rep.send(supervisor.Result{Pid: pid})
-	forwardSignals(pid)
 
-	code := reapUntil(pid)
-	io.finish()
-	logw.Close()
-	_ = ctr.Destroy()
-	unmount(l.Spec.Root.Path)
-	_ = state.Write(l.StatePath, state.State{Status: state.StatusExited, StartedAt: started, FinishedAt: time.Now().UTC(), ExitCode: code})
-	if len(l.Cleanup) > 0 {
-		lock.Close()
-		_ = syscall.Exec(l.Cleanup[0], l.Cleanup, os.Environ())
+	// From here on only watching is left: become skiff-monitor, which
+	// keeps this pid, the container as its child, and these descriptors,
+	// but not libcontainer's weight.
+	h := monitor.Handoff{
+		Pid: pid, StartedAt: started, StatePath: l.StatePath,
+		LogPath: l.LogPath, LogMax: l.LogMaxSize, LogFiles: l.LogMaxFiles, Tty: l.Tty,
+		Rootfs: l.Spec.Root.Path, RuntimeDir: filepath.Join(l.RuntimeRoot, l.ID), Cleanup: l.Cleanup,
+		LockFd: monitor.Keep(lock), HolderFd: monitor.Keep(holder),
 	}
-	return code
+	if holder != nil {
+		h.HolderPath = holder.Name()
+	}
+	if cs, err := ctr.State(); err == nil {
+		h.Cgroups = cs.CgroupPaths
+	}
+	st := &io.streams
+	h.OutR, h.ErrR, h.StdinW, h.Master = monitor.Keep(st.OutR), monitor.Keep(st.ErrR), monitor.Keep(st.StdinW), monitor.Keep(st.Master)
+	h.AIn, h.AOut, h.AErr, h.ACtl = monitor.Keep(st.AIn), monitor.Keep(st.AOut), monitor.Keep(st.AErr), monitor.Keep(st.ACtl)
+	if bin, err := supervisor.Helper("skiff-monitor"); err == nil {
+		err = monitor.Exec(bin, h)
+		fmt.Fprintf(os.Stderr, "skiff-supervisor: exec %s: %v; watching in-process\n", bin, err)
+	}
+	return monitor.Run(h)
 }
 
 func short(id string) string {
@@ -127,38 +134,5 @@ func short(id string) string {
 func unmount(path string) {
 	if path != "" {
 		_ = unix.Unmount(path, unix.MNT_DETACH)
-	}
-}
-
-// forwardSignals passes what the supervisor receives on to the container.
-func forwardSignals(pid int) {
-	ch := make(chan os.Signal, 32)
-	signal.Notify(ch, unix.SIGTERM, unix.SIGINT, unix.SIGQUIT, unix.SIGUSR1, unix.SIGUSR2, unix.SIGCONT, unix.SIGTSTP, unix.SIGALRM)
-	go func() {
-		for s := range ch {
-			_ = unix.Kill(pid, s.(syscall.Signal))
-		}
-	}()
-}
-
-// reapUntil reaps children (we are a subreaper) until pid exits and
-// returns its status the way a shell reports it.
-func reapUntil(pid int) int {
-	for {
-		var ws unix.WaitStatus
-		wpid, err := unix.Wait4(-1, &ws, 0, nil)
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil {
-			return 255
-		}
-		if wpid != pid {
-			continue
-		}
-		if ws.Signaled() {
-			return 128 + int(ws.Signal())
-		}
-		return ws.ExitStatus()
 	}
 }

@@ -76,7 +76,7 @@ func setup() (int, error) {
 	if err := copyFile(*skiffBin, st.bin, 0o755); err != nil {
 		return 0, err
 	}
-	for _, helper := range []string{"skiff-supervisor", "skiff-init"} {
+	for _, helper := range []string{"skiff-supervisor", "skiff-init", "skiff-monitor"} {
 		if err := copyFile(filepath.Join(filepath.Dir(*skiffBin), helper), filepath.Join(work, helper), 0o755); err != nil {
 			return 0, fmt.Errorf("%s (run 'make build'): %w", helper, err)
 		}

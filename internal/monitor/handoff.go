@@ -1,0 +1,201 @@
+package monitor
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/skiff-containers/skiff/internal/logfile"
+	"github.com/skiff-containers/skiff/internal/state"
+)
+
+// Handoff is what the supervisor passes to skiff-monitor when it executes
+// into it. Descriptors are numbers of files it inherits; -1 is none.
+type Handoff struct {
+	Pid       int       `json:"pid"`
+	StartedAt time.Time `json:"startedAt"`
+	StatePath string    `json:"statePath"`
+	LogPath   string    `json:"logPath"`
+	LogMax    int64     `json:"logMax"`
+	LogFiles  int       `json:"logFiles"`
+	Tty       bool      `json:"tty"`
+	// The rootfs to unmount and libcontainer's state to remove at the end
+	// (the monitor does not link libcontainer).
+	Rootfs     string            `json:"rootfs"`
+	RuntimeDir string            `json:"runtimeDir"`
+	Cgroups    map[string]string `json:"cgroups,omitempty"`
+	Cleanup    []string          `json:"cleanup,omitempty"`
+	// Kept open across the exec: the supervisor lock and the namespace
+	// registration must last as long as the container.
+	LockFd, HolderFd           int
+	HolderPath                 string `json:"holderPath,omitempty"`
+	OutR, ErrR, StdinW, Master int
+	AIn, AOut, AErr, ACtl      int
+}
+
+// Keep clears close-on-exec on f so it survives the exec, and returns its
+// number (or -1 for nil).
+func Keep(f *os.File) int {
+	if f == nil {
+		return -1
+	}
+	fd := int(f.Fd())
+	if _, err := unix.FcntlInt(uintptr(fd), unix.F_SETFD, 0); err != nil {
+		return -1
+	}
+	return fd
+}
+
+// Args encodes the handoff as KEY=VALUE arguments (repeated keys for
+// lists), which the monitor parses without encoding/json.
+func (h Handoff) Args() []string {
+	a := []string{
+		"pid=" + strconv.Itoa(h.Pid), "started=" + h.StartedAt.Format(time.RFC3339Nano),
+		"state=" + h.StatePath, "log=" + h.LogPath, "logmax=" + strconv.FormatInt(h.LogMax, 10),
+		"logfiles=" + strconv.Itoa(h.LogFiles), "tty=" + strconv.FormatBool(h.Tty),
+		"rootfs=" + h.Rootfs, "runtime=" + h.RuntimeDir, "holderpath=" + h.HolderPath,
+	}
+	for _, p := range h.Cgroups {
+		a = append(a, "cgroup="+p)
+	}
+	for _, c := range h.Cleanup {
+		a = append(a, "cleanup="+c)
+	}
+	for k, fd := range map[string]int{"lockfd": h.LockFd, "holderfd": h.HolderFd, "outr": h.OutR, "errr": h.ErrR,
+		"stdinw": h.StdinW, "master": h.Master, "ain": h.AIn, "aout": h.AOut, "aerr": h.AErr, "actl": h.ACtl} {
+		a = append(a, k+"="+strconv.Itoa(fd))
+	}
+	return a
+}
+
+// ParseHandoff reads what Args wrote.
+func ParseHandoff(args []string) (Handoff, error) {
+	h := Handoff{Cgroups: map[string]string{}}
+	fds := map[string]*int{"lockfd": &h.LockFd, "holderfd": &h.HolderFd, "outr": &h.OutR, "errr": &h.ErrR,
+		"stdinw": &h.StdinW, "master": &h.Master, "ain": &h.AIn, "aout": &h.AOut, "aerr": &h.AErr, "actl": &h.ACtl}
+	for _, fd := range fds {
+		*fd = -1
+	}
+	for _, arg := range args {
+		k, v, ok := strings.Cut(arg, "=")
+		if !ok {
+			return h, fmt.Errorf("bad argument %q", arg)
+		}
+		var err error
+		switch k {
+		case "pid":
+			h.Pid, err = strconv.Atoi(v)
+		case "started":
+			h.StartedAt, err = time.Parse(time.RFC3339Nano, v)
+		case "state":
+			h.StatePath = v
+		case "log":
+			h.LogPath = v
+		case "logmax":
+			h.LogMax, err = strconv.ParseInt(v, 10, 64)
+		case "logfiles":
+			h.LogFiles, err = strconv.Atoi(v)
+		case "tty":
+			h.Tty, err = strconv.ParseBool(v)
+		case "rootfs":
+			h.Rootfs = v
+		case "runtime":
+			h.RuntimeDir = v
+		case "holderpath":
+			h.HolderPath = v
+		case "cgroup":
+			h.Cgroups[v] = v
+		case "cleanup":
+			h.Cleanup = append(h.Cleanup, v)
+		default:
+			p, known := fds[k]
+			if !known {
+				return h, fmt.Errorf("unknown argument %q", k)
+			}
+			*p, err = strconv.Atoi(v)
+		}
+		if err != nil {
+			return h, fmt.Errorf("argument %s: %w", k, err)
+		}
+	}
+	return h, nil
+}
+
+// Exec replaces the calling process with skiff-monitor. It must be called
+// from the thread that started the container: the container's parent-death
+// signal is bound to that thread, and an exec from another thread ends it.
+func Exec(binary string, h Handoff) error {
+	// One P is plenty for copying a few streams, and keeps the runtime's
+	// per-P caches, and so the resident size, small.
+	env := append(os.Environ(), "GOMAXPROCS=1")
+	return syscall.Exec(binary, append([]string{filepath.Base(binary)}, h.Args()...), env)
+}
+
+// cleanEnv drops what Exec added, for the programs the monitor starts.
+func cleanEnv() []string {
+	var out []string
+	for _, e := range os.Environ() {
+		if !strings.HasPrefix(e, "GOMAXPROCS=") {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func file(fd int, name string) *os.File {
+	if fd < 0 {
+		return nil
+	}
+	_, _ = unix.FcntlInt(uintptr(fd), unix.F_SETFD, unix.FD_CLOEXEC)
+	return os.NewFile(uintptr(fd), name)
+}
+
+// Run is skiff-monitor's work: watch the container until it exits, record
+// the exit, clean up, and return the exit status.
+func Run(h Handoff) int {
+	lock := file(h.LockFd, "lock")
+	holder := file(h.HolderFd, "holder")
+	lw, err := logfile.NewWriter(h.LogPath, h.LogMax, h.LogFiles)
+	if err != nil {
+		lw = nil
+	}
+	s := &Streams{
+		Tty: h.Tty, OutR: file(h.OutR, "out"), ErrR: file(h.ErrR, "err"), StdinW: file(h.StdinW, "stdin"),
+		Master: file(h.Master, "master"), AIn: file(h.AIn, "attach-in"), AOut: file(h.AOut, "attach-out"),
+		AErr: file(h.AErr, "attach-err"), ACtl: file(h.ACtl, "control"), Log: lw,
+	}
+	s.Start()
+	ForwardSignals(h.Pid)
+	code := ReapUntil(h.Pid)
+	s.Finish()
+	if lw != nil {
+		lw.Close()
+	}
+	for _, p := range h.Cgroups {
+		_ = os.Remove(p)
+	}
+	_ = os.RemoveAll(h.RuntimeDir)
+	if h.Rootfs != "" {
+		_ = unix.Unmount(h.Rootfs, unix.MNT_DETACH)
+	}
+	_ = state.Write(h.StatePath, state.State{Status: state.StatusExited, StartedAt: h.StartedAt, FinishedAt: time.Now().UTC(), ExitCode: code})
+	if holder != nil {
+		if h.HolderPath != "" {
+			os.Remove(h.HolderPath)
+		}
+		holder.Close()
+	}
+	if lock != nil {
+		lock.Close()
+	}
+	if len(h.Cleanup) > 0 {
+		_ = syscall.Exec(h.Cleanup[0], h.Cleanup, cleanEnv())
+	}
+	return code
+}

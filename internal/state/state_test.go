@@ -1,0 +1,42 @@
+package state
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+func TestWriteReadsBackWithEncodingJSON(t *testing.T) {
+	tests := []State{
+		{Status: StatusRunning, Pid: 12, SupervisorPid: 11, StartedAt: time.Now().UTC()},
+		{Status: StatusExited, StartedAt: time.Now().UTC(), FinishedAt: time.Now().UTC(), ExitCode: 137, OOMKilled: true, Error: "killed \"hard\""},
+		{Status: StatusCreated},
+	}
+	for _, want := range tests {
+		p := filepath.Join(t.TempDir(), "state.json")
+		if err := Write(p, want); err != nil {
+			t.Fatal(err)
+		}
+		data, _ := os.ReadFile(p)
+		var got State
+		if err := json.Unmarshal(data, &got); err != nil {
+			t.Fatalf("%s: %v", data, err)
+		}
+		if !got.StartedAt.Equal(want.StartedAt) || !got.FinishedAt.Equal(want.FinishedAt) {
+			t.Errorf("times: %+v vs %+v", got, want)
+		}
+		got.StartedAt, got.FinishedAt, want.StartedAt, want.FinishedAt = time.Time{}, time.Time{}, time.Time{}, time.Time{}
+		if got != want {
+			t.Errorf("got %+v, want %+v", got, want)
+		}
+		ref, _ := json.Marshal(want)
+		var a, b map[string]any
+		json.Unmarshal(ref, &a)
+		json.Unmarshal(want.encode(), &b)
+		if len(a) != len(b) {
+			t.Errorf("fields differ from encoding/json: %s vs %s", ref, want.encode())
+		}
+	}
+}
