@@ -203,6 +203,8 @@ type sandbox struct {
 	env  []string
 	// driver, when set, is passed as --storage-driver to every command.
 	driver string
+	// global options put before every command (a root sandbox's store).
+	global []string
 }
 
 func newSandbox(t *testing.T) *sandbox { return newSandboxAs(t, st.user) }
@@ -253,8 +255,26 @@ func (sb *sandbox) in(t *testing.T) *sandbox {
 	return &c
 }
 
-// GraphRoot is the store directory skiff uses by default in this sandbox.
-func (sb *sandbox) GraphRoot() string { return filepath.Join(sb.Home, ".local", "share", "skiff") }
+// GraphRoot is the store directory skiff uses in this sandbox.
+func (sb *sandbox) GraphRoot() string {
+	for i, a := range sb.global {
+		if a == "--root" && i+1 < len(sb.global) {
+			return sb.global[i+1]
+		}
+	}
+	return filepath.Join(sb.Home, ".local", "share", "skiff")
+}
+
+// newRootSandbox runs skiff as root with a store of its own.
+func newRootSandbox(t *testing.T) *sandbox {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("needs root")
+	}
+	sb := newSandboxAs(t, nil)
+	sb.global = []string{"--root", filepath.Join(sb.Home, "store"), "--runroot", filepath.Join(sb.Run, "skiff")}
+	return sb
+}
 
 type result struct {
 	Out, Err string
@@ -270,6 +290,7 @@ func (sb *sandbox) Cmd(args ...string) *exec.Cmd {
 	if sb.driver != "" {
 		args = append([]string{"--storage-driver", sb.driver}, args...)
 	}
+	args = append(append([]string{}, sb.global...), args...)
 	cmd := exec.Command(st.bin, args...)
 	cmd.Env = sb.env
 	cmd.Dir = sb.Home

@@ -1,0 +1,50 @@
+package integration
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// The run path as root: no user namespace of skiff's, real ids, cgroups of
+// the host's kind.
+func TestRunAsRoot(t *testing.T) {
+	sb := newRootSandbox(t)
+	sb.OK("pull", "-q", st.busybox)
+	sb.OK("tag", st.busybox, "bb")
+	t.Cleanup(func() {
+		if ids := strings.Fields(sb.Skiff("ps", "-aq").Out); len(ids) > 0 {
+			sb.Skiff(append([]string{"rm", "-f"}, ids...)...)
+		}
+	})
+	if got := strings.TrimSpace(sb.OK("info", "-f", "{{.Host.Rootless}} {{.Host.IDMapping}}").Out); got != "false host" {
+		t.Errorf("info as root: %q", got)
+	}
+	if r := sb.Skiff("run", "--rm", "bb", "sh", "-c", "echo $$; exit 4"); r.Code != 4 || r.Out != "1\n" {
+		t.Errorf("run as root: %s", r)
+	}
+	if r := sb.Skiff("run", "--rm", "bb", "nosuchcmd"); r.Code != 127 {
+		t.Errorf("missing command as root: %s", r)
+	}
+	// Files keep their owners as they are in the image (no shifting).
+	if out := sb.OK("run", "--rm", "bb", "stat", "-c", "%u", "/home/app/owned-by-app").Out; out != "1000\n" {
+		t.Errorf("owner in container: %q", out)
+	}
+	sb.OK("run", "-d", "--name", "r1", "bb", "sh", "-c", "echo up; sleep 60")
+	waitLog(t, sb, "r1", "up")
+	if out := sb.OK("exec", "-u", "app", "r1", "id", "-un").Out; out != "app\n" {
+		t.Errorf("exec as root: %q", out)
+	}
+	start := time.Now()
+	sb.OK("stop", "-t", "1", "r1")
+	if time.Since(start) > 10*time.Second {
+		t.Error("stop took too long")
+	}
+	if got := strings.TrimSpace(sb.OK("inspect", "-f", "{{.State.Status}} {{.State.ExitCode}}", "r1").Out); got != "exited 137" {
+		t.Errorf("after stop: %q", got)
+	}
+	sb.OK("rm", "r1")
+	if out := sb.OK("ps", "-aq").Out; out != "" {
+		t.Errorf("left: %q", out)
+	}
+}
