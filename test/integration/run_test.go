@@ -329,7 +329,9 @@ func waitLog(t *testing.T, sb *sandbox, name, want string) {
 
 func TestLogs(t *testing.T) {
 	sb := runSandbox(t)
-	sb.OK("run", "--name", "l1", "bb", "sh", "-c", "for i in 1 2 3 4 5; do echo line $i; done; echo oops >&2")
+	// stdout and stderr are separate pipes, so their order in the log is
+	// only certain with time between them.
+	sb.OK("run", "--name", "l1", "bb", "sh", "-c", "for i in 1 2 3 4 5; do echo line $i; done; sleep 0.3; echo oops >&2")
 	r := sb.OK("logs", "l1")
 	if r.Out != "line 1\nline 2\nline 3\nline 4\nline 5\n" || r.Err != "oops\n" {
 		t.Errorf("logs: %s", r)
