@@ -328,6 +328,7 @@ func render(e *env, results []result) string {
 		}
 		fmt.Fprintf(&b, "| %s | %.3f %s | %s | %s | %s | %s |\n", r.name, ms, r.unit, fmtOr(mp, r.unit), ratio, r.target, met)
 	}
+	b.WriteString("\nWhere the time goes, and what is left: [performance.md](performance.md).\n")
 	b.WriteString("\nAll runs:\n\n")
 	for _, r := range results {
 		fmt.Fprintf(&b, "- %s: skiff %s; podman %s\n", r.name, fmtList(r.skiff), fmtList(r.podman))
