@@ -128,6 +128,19 @@ func needArgs(c *cli.Context, n int, what string) error {
 	return nil
 }
 
+// lookupContainer opens the stores and finds one container.
+func (s *session) lookupContainer(ref string) (*lifecycle.Manager, *container.Container, error) {
+	m, err := s.manager()
+	if err != nil {
+		return nil, nil, err
+	}
+	ctr, err := m.Containers.Lookup(ref)
+	if err != nil {
+		return nil, nil, containerLookupError(ref, err)
+	}
+	return m, ctr, nil
+}
+
 // eachContainer runs fn on every named container, printing errors as they
 // come, and fails the command if any failed (as Docker does).
 func (s *session) eachContainer(c *cli.Context, fn func(m *lifecycle.Manager, ctr *container.Container) error) error {
@@ -283,13 +296,9 @@ func (s *session) renameAction(c *cli.Context) error {
 	if err := container.ValidName(c.Args().Get(1)); err != nil {
 		return usagef("%v", err)
 	}
-	m, err := s.manager()
+	m, ctr, err := s.lookupContainer(c.Args().First())
 	if err != nil {
 		return err
-	}
-	ctr, err := m.Containers.Lookup(c.Args().First())
-	if err != nil {
-		return containerLookupError(c.Args().First(), err)
 	}
 	if err := m.Containers.Rename(ctr, c.Args().Get(1)); err != nil {
 		if errors.Is(err, container.ErrNameInUse) {

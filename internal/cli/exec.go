@@ -31,13 +31,9 @@ func (s *session) execAction(c *cli.Context, env []string) error {
 		term = newTerminal(s.io)
 		o.Rows, o.Cols = term.size()
 	}
-	m, err := s.manager()
+	m, ctr, err := s.lookupContainer(c.Args().First())
 	if err != nil {
 		return err
-	}
-	ctr, err := m.Containers.Lookup(c.Args().First())
-	if err != nil {
-		return containerLookupError(c.Args().First(), err)
 	}
 	p, err := m.Exec(ctr, o)
 	if err != nil {

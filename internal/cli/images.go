@@ -67,7 +67,7 @@ func (s *session) imageCommands() []*cli.Command {
 		Usage:     "show details of images as JSON",
 		ArgsUsage: "IMAGE [IMAGE...]",
 		Flags:     []cli.Flag{&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Usage: "Go template applied to each result"}},
-		Action:    s.imageInspectAction,
+		Action:    func(c *cli.Context) error { return s.inspectAny(c, "image") },
 	}
 	changeFlags, changes := repeatable("change", "c", "apply a Dockerfile instruction (CMD, ENV, ...) to the image")
 	importCmd := &cli.Command{
@@ -92,7 +92,7 @@ func (s *session) imageCommands() []*cli.Command {
 			Subcommands: []*cli.Command{
 				pullCmd("pull"), imagesCmd("ls", "list"), rmiCmd("rm", "remove"),
 				{Name: "tag", Usage: tagCmd.Usage, ArgsUsage: tagCmd.ArgsUsage, Action: s.tagAction},
-				{Name: "inspect", Usage: inspectCmd.Usage, ArgsUsage: inspectCmd.ArgsUsage, Flags: inspectCmd.Flags, Action: s.imageInspectAction},
+				{Name: "inspect", Usage: inspectCmd.Usage, ArgsUsage: inspectCmd.ArgsUsage, Flags: inspectCmd.Flags, Action: inspectCmd.Action},
 				{Name: "import", Usage: importCmd.Usage, ArgsUsage: importCmd.ArgsUsage, Flags: importCmd.Flags, Action: importCmd.Action},
 			},
 		},

@@ -1,13 +1,10 @@
 package cli
 
 import (
-	"fmt"
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/urfave/cli/v2"
 
-	"github.com/skiff-containers/skiff/internal/format"
 	"github.com/skiff-containers/skiff/internal/imagestore"
 	"github.com/skiff-containers/skiff/pkg/imageref"
 )
@@ -42,55 +39,6 @@ type GraphDriver struct {
 type RootFS struct {
 	Type   string   `json:"Type"`
 	Layers []string `json:"Layers"`
-}
-
-func (s *session) imageInspectAction(c *cli.Context) error {
-	if c.NArg() == 0 {
-		return usagef("'%s' needs at least one image: see '%s --help'", c.Command.HelpName, c.Command.HelpName)
-	}
-	spec := c.String("format")
-	if spec != "" && spec != "json" {
-		if _, err := format.Parse(spec); err != nil {
-			return usagef("%v", err)
-		}
-	}
-	store, err := s.openStore()
-	if err != nil {
-		return err
-	}
-	var results []ImageInspect
-	var failed error
-	for _, arg := range c.Args().Slice() {
-		img, err := store.Lookup(arg)
-		if err != nil {
-			failed = lookupError(arg, err)
-			fmt.Fprintf(s.io.Err, "Error: %s\n", failed)
-			continue
-		}
-		ii, err := inspectImage(store, img)
-		if err != nil {
-			return err
-		}
-		results = append(results, ii)
-	}
-	if spec == "" || spec == "json" {
-		if results == nil {
-			results = []ImageInspect{}
-		}
-		if err := format.Object(s.io.Out, "", results); err != nil {
-			return err
-		}
-	} else {
-		for _, r := range results {
-			if err := format.Object(s.io.Out, spec, r); err != nil {
-				return usagef("%v", err)
-			}
-		}
-	}
-	if failed != nil {
-		return &ExitError{Code: ExitSkiff}
-	}
-	return nil
 }
 
 func inspectImage(store *imagestore.Store, img imagestore.Image) (ImageInspect, error) {

@@ -35,13 +35,9 @@ func (s *session) logsAction(c *cli.Context) error {
 		}
 		since = t
 	}
-	m, err := s.manager()
+	_, ctr, err := s.lookupContainer(c.Args().First())
 	if err != nil {
 		return err
-	}
-	ctr, err := m.Containers.Lookup(c.Args().First())
-	if err != nil {
-		return containerLookupError(c.Args().First(), err)
 	}
 	files := logfile.Files(ctr.LogPath(), max(ctr.Log.MaxFiles, 1))
 	entries, err := logfile.ReadAll(files)

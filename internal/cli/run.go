@@ -180,17 +180,11 @@ func parseCreate(c *cli.Context, f *createFlags) (*createRequest, error) {
 	} else if c.IsSet("stop-timeout") {
 		return nil, usagef("invalid --stop-timeout %d: use a number of seconds", t)
 	}
-	for _, cp := range f.capAdd.values {
-		if _, err := runspec.NormalizeCap(cp); err != nil {
-			return nil, usagef("--cap-add: %v", err)
-		}
-		cfg.Host.CapAdd = append(cfg.Host.CapAdd, cp)
+	if cfg.Host.CapAdd, err = checkCaps("--cap-add", f.capAdd.values); err != nil {
+		return nil, err
 	}
-	for _, cp := range f.capDrop.values {
-		if _, err := runspec.NormalizeCap(cp); err != nil {
-			return nil, usagef("--cap-drop: %v", err)
-		}
-		cfg.Host.CapDrop = append(cfg.Host.CapDrop, cp)
+	if cfg.Host.CapDrop, err = checkCaps("--cap-drop", f.capDrop.values); err != nil {
+		return nil, err
 	}
 	for _, so := range f.securityOpt.values {
 		switch so {
@@ -235,6 +229,15 @@ func parseCreate(c *cli.Context, f *createFlags) (*createRequest, error) {
 		}
 	}
 	return r, nil
+}
+
+func checkCaps(flag string, caps []string) ([]string, error) {
+	for _, cp := range caps {
+		if _, err := runspec.NormalizeCap(cp); err != nil {
+			return nil, usagef("%s: %v", flag, err)
+		}
+	}
+	return caps, nil
 }
 
 func parseLabels(specs []string) (map[string]string, error) {

@@ -19,6 +19,8 @@ import (
 	"os/exec"
 	"os/signal"
 	"syscall"
+
+	"github.com/skiff-containers/skiff/internal/monitor"
 )
 
 func main() {
@@ -100,21 +102,5 @@ func runInit(path string, args []string) int {
 			_ = syscall.Kill(child, s.(syscall.Signal))
 		}
 	}()
-	for {
-		var ws syscall.WaitStatus
-		pid, err := syscall.Wait4(-1, &ws, 0, nil)
-		if err == syscall.EINTR {
-			continue
-		}
-		if err != nil {
-			return 255
-		}
-		if pid != child {
-			continue
-		}
-		if ws.Signaled() {
-			return 128 + int(ws.Signal())
-		}
-		return ws.ExitStatus()
-	}
+	return monitor.ReapUntil(child)
 }
