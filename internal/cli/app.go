@@ -284,6 +284,7 @@ func (s *session) openStore() (*imagestore.Store, error) {
 		RunRoot:       p.RunRoot,
 		Driver:        driver,
 		SingleMapping: userns.CurrentMode() == userns.ModeSingle,
+		Rootless:      userns.Rootless(),
 	})
 	if err != nil {
 		return nil, err

@@ -65,6 +65,7 @@ type InspectHostConfig struct {
 	SecurityOpt    []string
 	Tmpfs          map[string]string
 	Init           bool
+	UsernsMode     string
 	LogConfig      map[string]any
 }
 
@@ -129,8 +130,9 @@ func inspectContainer(m *lifecycle.Manager, ctr *container.Container) (Container
 			Binds: ctr.Host.Binds, NetworkMode: ctr.Host.NetworkMode, AutoRemove: ctr.AutoRemove,
 			CapAdd: ctr.Host.CapAdd, CapDrop: ctr.Host.CapDrop, Privileged: ctr.Host.Privileged,
 			ReadonlyRootfs: ctr.Host.ReadonlyRootfs, SecurityOpt: ctr.Host.SecurityOpt, Tmpfs: map[string]string{},
-			Init:      ctr.Init,
-			LogConfig: map[string]any{"Type": "json-file", "Config": map[string]string{}},
+			Init:       ctr.Init,
+			UsernsMode: ctr.Host.UsernsMode,
+			LogConfig:  map[string]any{"Type": "json-file", "Config": map[string]string{}},
 		},
 		Mounts: []InspectMount{},
 		Config: InspectConfig{

@@ -53,6 +53,7 @@ func newCreateFlags(run bool) *createFlags {
 		&cli.StringFlag{Name: "entrypoint", Usage: "override the image's entrypoint"},
 		&cli.StringFlag{Name: "hostname", Usage: "container host name (default: the short id)"},
 		&cli.StringFlag{Name: "network", Aliases: []string{"net"}, Value: "none", Usage: "network: none or host"},
+		&cli.StringFlag{Name: "userns", Value: "host", Usage: "user namespace: host (skiff's own), or auto (as root: a range of its own from /etc/subuid's \"containers\")"},
 		&cli.BoolFlag{Name: "read-only", Usage: "mount the root file system read-only"},
 		&cli.BoolFlag{Name: "init", Usage: "run a minimal init as PID 1 that reaps zombies and forwards signals"},
 		&cli.BoolFlag{Name: "privileged", Usage: "give the container every capability the user has, no seccomp, no masked paths"},
@@ -152,6 +153,16 @@ func parseCreate(c *cli.Context, f *createFlags) (*createRequest, error) {
 		cfg.Host.NetworkMode = net
 	default:
 		return nil, usagef("invalid --network %q: use none or host", net)
+	}
+	switch u := c.String("userns"); u {
+	case "host", "":
+	case "auto":
+		if userns.Rootless() {
+			return nil, usagef("--userns=auto needs root: a rootless container already runs in a user namespace of the user's ids")
+		}
+		cfg.Host.UsernsMode = "auto"
+	default:
+		return nil, usagef("invalid --userns %q: use host or auto", u)
 	}
 	cfg.Host.ReadonlyRootfs = c.Bool("read-only")
 	cfg.Init = c.Bool("init")

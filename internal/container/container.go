@@ -16,7 +16,10 @@ import (
 	"strings"
 	"time"
 
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"go.podman.io/storage"
+	"go.podman.io/storage/pkg/idtools"
+	"go.podman.io/storage/types"
 
 	"go.podman.io/storage/pkg/stringid"
 	"golang.org/x/sys/unix"
@@ -90,6 +93,9 @@ type HostConfig struct {
 	Privileged     bool     `json:"privileged"`
 	ReadonlyRootfs bool     `json:"readonlyRootfs"`
 	SecurityOpt    []string `json:"securityOpt,omitempty"`
+	// UsernsMode is "" (the caller's namespace) or "auto" (a range of its
+	// own, for root).
+	UsernsMode string `json:"usernsMode,omitempty"`
 }
 
 // LogConfig limits the json-file log.
@@ -123,6 +129,9 @@ type Container struct {
 	RunDir string
 	// LayerID is the read-write layer.
 	LayerID string
+	// UIDMap and GIDMap are set for a container with a user namespace of
+	// its own (--userns=auto); its files are owned accordingly.
+	UIDMap, GIDMap []specs.LinuxIDMapping
 }
 
 // LogPath is the json-file log.
@@ -208,12 +217,17 @@ func (cs *Store) Create(cfg Config) (*Container, error) {
 	}
 	defer unlock()
 	cs.collectOrphans()
-	c, err := cs.s.CreateContainer(cfg.ID, []string{cfg.Name}, cfg.ImageID, "", "", &storage.ContainerOptions{
-		BigData: []storage.ContainerBigDataOption{{Key: configKey, Data: data}},
-	})
+	opts := &storage.ContainerOptions{BigData: []storage.ContainerBigDataOption{{Key: configKey, Data: data}}}
+	if cfg.Host.UsernsMode == "auto" {
+		opts.IDMappingOptions = types.IDMappingOptions{AutoUserNs: true, AutoUserNsOpts: types.AutoUserNsOptions{Size: 65536}}
+	}
+	c, err := cs.s.CreateContainer(cfg.ID, []string{cfg.Name}, cfg.ImageID, "", "", opts)
 	if err != nil {
 		if errors.Is(err, storage.ErrDuplicateName) {
 			return nil, fmt.Errorf("container name %q: %w: remove that container or choose another name", cfg.Name, ErrNameInUse)
+		}
+		if cfg.Host.UsernsMode == "auto" {
+			return nil, fmt.Errorf("--userns=auto: %w (it needs subordinate ids for the user %q in /etc/subuid and /etc/subgid)", err, "containers")
 		}
 		return nil, fmt.Errorf("create container: %w", err)
 	}
@@ -256,7 +270,15 @@ func (cs *Store) load(c *storage.Container) (*Container, error) {
 	if err := os.MkdirAll(runDir, 0o700); err != nil {
 		return nil, err
 	}
-	return &Container{Config: cfg, Dir: dir, RunDir: runDir, LayerID: c.LayerID}, nil
+	return &Container{Config: cfg, Dir: dir, RunDir: runDir, LayerID: c.LayerID, UIDMap: toSpec(c.UIDMap), GIDMap: toSpec(c.GIDMap)}, nil
+}
+
+func toSpec(m []idtools.IDMap) []specs.LinuxIDMapping {
+	var out []specs.LinuxIDMapping
+	for _, e := range m {
+		out = append(out, specs.LinuxIDMapping{ContainerID: uint32(e.ContainerID), HostID: uint32(e.HostID), Size: uint32(e.Size)})
+	}
+	return out
 }
 
 // List returns every container made by skiff, newest first.

@@ -44,7 +44,12 @@ type Options struct {
 	// SingleMapping tells the store that only one id is mapped, so
 	// chowning layer files to their owners in the image must be skipped.
 	SingleMapping bool
+	// Rootless: the store is used from a rootless skiff's namespace.
+	Rootless bool
 }
+
+// AutoUserNsUser owns the subordinate ids that --userns=auto hands out.
+const AutoUserNsUser = "containers"
 
 // Store is an open image store. Close it when done: it holds no daemon,
 // but the driver may hold mounts.
@@ -62,6 +67,13 @@ func Open(o Options) (*Store, error) {
 	}
 	if o.SingleMapping {
 		opts.GraphDriverOptions = []string{"overlay.ignore_chown_errors=true", "vfs.ignore_chown_errors=true"}
+	}
+	if os.Geteuid() == 0 && !o.Rootless {
+		// --userns=auto takes ranges from this user's /etc/subuid and
+		// /etc/subgid entries, as podman does.
+		opts.RootAutoNsUser = AutoUserNsUser
+		opts.AutoNsMinSize = 1024
+		opts.AutoNsMaxSize = 65536
 	}
 	s, err := storage.GetStore(opts)
 	if err != nil {

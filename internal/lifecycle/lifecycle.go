@@ -85,6 +85,18 @@ func (m *Manager) Start(ctx context.Context, c *container.Container, o StartOpti
 	if err != nil {
 		return nil, err
 	}
+	if len(c.UIDMap) > 0 {
+		// The container's root is an unprivileged host id: it must be
+		// able to reach its root file system and its bind-mounted files
+		// through the store's directories, which are private to root.
+		graphRoot := m.Images.GraphRoot()
+		for _, p := range []string{rootfs, c.Dir} {
+			if err := allowTraverse(filepath.Dir(p), graphRoot); err != nil {
+				_ = m.Containers.Unmount(c)
+				return nil, err
+			}
+		}
+	}
 	launch, err := m.launch(c, rootfs, o)
 	if err != nil {
 		_ = m.Containers.Unmount(c)
@@ -157,6 +169,8 @@ func (m *Manager) launch(c *container.Container, rootfs string, o StartOptions) 
 		NetworkNone:   c.Host.NetworkMode == "none",
 		Rootless:      m.Rootless,
 		SingleMapping: m.SingleMapping,
+		UIDMappings:   c.UIDMap,
+		GIDMappings:   c.GIDMap,
 	})
 	if err != nil {
 		return nil, err
@@ -186,6 +200,25 @@ func (m *Manager) launch(c *container.Container, rootfs string, o StartOptions) 
 		l.Cleanup = append(append([]string{}, m.Cleanup...), c.ID)
 	}
 	return l, nil
+}
+
+// allowTraverse gives others search (not read) permission on dir and each
+// parent up to and including stop.
+func allowTraverse(dir, stop string) error {
+	for p := dir; ; p = filepath.Dir(p) {
+		fi, err := os.Stat(p)
+		if err != nil {
+			return err
+		}
+		if fi.Mode().Perm()&0o001 == 0 {
+			if err := os.Chmod(p, fi.Mode().Perm()|0o001); err != nil {
+				return fmt.Errorf("open %s for the container's user namespace: %w", p, err)
+			}
+		}
+		if p == stop || p == filepath.Dir(p) || !strings.HasPrefix(p, stop) {
+			return nil
+		}
+	}
 }
 
 func unwrapPath(err error) error {

@@ -30,6 +30,7 @@ const (
 	subUser   = "skiff-it"
 	subStart  = 400000
 	noSubUser = "skiff-it-nosub"
+	autoStart = 1500000
 )
 
 // suite is the state TestMain sets up for every test.
@@ -92,6 +93,10 @@ func setup() (int, error) {
 			return 0, err
 		}
 		st.noSub = &n
+		// --userns=auto hands out ranges of this user's.
+		if _, err := testenv.EnsureUser("containers", true, autoStart); err != nil {
+			return 0, err
+		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -272,6 +277,8 @@ func newRootSandbox(t *testing.T) *sandbox {
 		t.Skip("needs root")
 	}
 	sb := newSandboxAs(t, nil)
+	// Like /var/lib, the store's parent is open to search.
+	os.Chmod(sb.Home, 0o755)
 	sb.global = []string{"--root", filepath.Join(sb.Home, "store"), "--runroot", filepath.Join(sb.Run, "skiff")}
 	return sb
 }

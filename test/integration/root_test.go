@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -30,6 +31,14 @@ func TestRunAsRoot(t *testing.T) {
 	if out := sb.OK("run", "--rm", "bb", "stat", "-c", "%u", "/home/app/owned-by-app").Out; out != "1000\n" {
 		t.Errorf("owner in container: %q", out)
 	}
+	// --userns=auto: a range of its own, files shifted into it.
+	out := strings.Fields(sb.OK("run", "--rm", "--userns=auto", "bb", "sh", "-c", "cat /proc/self/uid_map; stat -c %u /home/app/owned-by-app; touch /w && echo ok").Out)
+	if len(out) != 5 || out[0] != "0" || out[2] != "65536" || out[3] != "1000" || out[4] != "ok" {
+		t.Errorf("--userns=auto: %v", out)
+	} else if host, _ := strconv.Atoi(out[1]); host < autoStart || host >= autoStart+65536 {
+		t.Errorf("--userns=auto mapped to host id %d, outside the containers range", host)
+	}
+	sb.Fails("invalid --userns", "run", "--userns=bogus", "bb")
 	sb.OK("run", "-d", "--name", "r1", "bb", "sh", "-c", "echo up; sleep 60")
 	waitLog(t, sb, "r1", "up")
 	if out := sb.OK("exec", "-u", "app", "r1", "id", "-un").Out; out != "app\n" {

@@ -172,6 +172,7 @@ func TestRunFlags(t *testing.T) {
 		{[]string{"run", "--env-file", "/nonexistent", "bb"}, "cannot read"},
 		{[]string{"run", "--tmpfs", "/x:bogus", "bb"}, "unknown option"},
 		{[]string{"run", "--security-opt", "seccomp=unconfined", "bb"}, "unsupported --security-opt"},
+		{[]string{"run", "--userns", "auto", "bb"}, "needs root"},
 		{[]string{"run", "-u", "nosuchuser", "bb", "true"}, "nosuchuser"},
 		{[]string{"run"}, "needs an image"},
 	}
