@@ -2,7 +2,7 @@
 GO        ?= go
 # Drivers skiff never picks: leaving them out keeps the binary small, and
 # libcontainer copies the binary it re-executes on every container start.
-TAGS      := exclude_graphdriver_btrfs exclude_graphdriver_zfs
+TAGS      := exclude_graphdriver_btrfs exclude_graphdriver_zfs urfave_cli_no_docs
 VERSION   := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT    := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 LDFLAGS   := -s -w -X github.com/skiff-containers/skiff/internal/buildinfo.Version=$(VERSION) \
