@@ -141,9 +141,14 @@ func (s *session) lookupContainer(ref string) (*lifecycle.Manager, *container.Co
 	return m, ctr, nil
 }
 
-// eachContainer runs fn on every named container, printing errors as they
-// come, and fails the command if any failed (as Docker does).
+// eachContainer runs fn on every named container, printing each name done
+// (as Docker does) and errors as they come; it fails the command if any
+// failed.
 func (s *session) eachContainer(c *cli.Context, fn func(m *lifecycle.Manager, ctr *container.Container) error) error {
+	return s.forContainers(c, true, fn)
+}
+
+func (s *session) forContainers(c *cli.Context, echo bool, fn func(m *lifecycle.Manager, ctr *container.Container) error) error {
 	m, err := s.manager()
 	if err != nil {
 		return err
@@ -161,7 +166,9 @@ func (s *session) eachContainer(c *cli.Context, fn func(m *lifecycle.Manager, ct
 			failed = true
 			continue
 		}
-		fmt.Fprintln(s.io.Out, ref)
+		if echo {
+			fmt.Fprintln(s.io.Out, ref)
+		}
 	}
 	if failed {
 		return &ExitError{Code: ExitSkiff}
@@ -265,28 +272,13 @@ func (s *session) waitAction(c *cli.Context) error {
 	if err := needArgs(c, 1, "a container"); err != nil {
 		return err
 	}
-	m, err := s.manager()
-	if err != nil {
-		return err
-	}
-	var failed bool
-	for _, ref := range c.Args().Slice() {
-		ctr, err := m.Containers.Lookup(ref)
-		if err != nil {
-			fmt.Fprintf(s.io.Err, "Error: %s\n", containerLookupError(ref, err))
-			failed = true
-			continue
-		}
+	return s.forContainers(c, false, func(m *lifecycle.Manager, ctr *container.Container) error {
 		code, err := m.Wait(s.ctx, ctr)
-		if err != nil {
-			return err
+		if err == nil {
+			fmt.Fprintln(s.io.Out, code)
 		}
-		fmt.Fprintln(s.io.Out, code)
-	}
-	if failed {
-		return &ExitError{Code: ExitSkiff}
-	}
-	return nil
+		return err
+	})
 }
 
 func (s *session) renameAction(c *cli.Context) error {

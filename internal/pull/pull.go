@@ -134,19 +134,19 @@ func fetchLayers(ctx context.Context, store *imagestore.Store, ref imageref.Refe
 	return spoolLayers(ctx, store, ref, layers, digests, sizes, diffIDs, ids, missing, prog, jobs)
 }
 
-// streamLayers unpacks every missing layer straight from the registry into
-// a staging directory, all at once, and commits them in order: the
-// download, decompression, digest checks and unpacking of all layers share
-// the CPUs, and the commits are renames.
-func streamLayers(ctx context.Context, store *imagestore.Store, ref imageref.Reference, layers []v1.Layer, digests, diffIDs []v1.Hash, ids []string, missing []bool, prog Progress, jobs int) error {
+// inOrder runs produce for every missing layer, at most jobs at a time,
+// and consume on each result in layer order as soon as it and those before
+// it are ready: later layers are fetched while earlier ones are committed.
+// Results produced but never consumed (after a failure) go to discard.
+func inOrder[T any](ctx context.Context, missing []bool, jobs int, produce func(ctx context.Context, i int) (T, error), consume func(i int, v T) error, discard func(T)) error {
 	g, gctx := errgroup.WithContext(ctx)
-	ready := make([]chan *imagestore.StagedLayer, len(layers))
+	ready := make([]chan T, len(missing))
 	sem := make(chan struct{}, jobs)
-	for i := range layers {
+	for i := range missing {
 		if !missing[i] {
 			continue
 		}
-		ready[i] = make(chan *imagestore.StagedLayer, 1)
+		ready[i] = make(chan T, 1)
 		g.Go(func() error {
 			select {
 			case sem <- struct{}{}:
@@ -154,50 +154,73 @@ func streamLayers(ctx context.Context, store *imagestore.Store, ref imageref.Ref
 				return gctx.Err()
 			}
 			defer func() { <-sem }()
-			staged, err := stage(gctx, store, layers[i], digests[i], diffIDs[i], prog, i)
+			v, err := produce(gctx, i)
 			if err != nil {
-				return layerError(ref, digests[i], err)
+				return err
 			}
-			prog.State(i, StateDownloaded)
-			ready[i] <- staged
+			ready[i] <- v
 			return nil
 		})
 	}
 	g.Go(func() error {
-		for i := range layers {
+		for i := range missing {
 			if !missing[i] {
 				continue
 			}
-			var staged *imagestore.StagedLayer
 			select {
-			case staged = <-ready[i]:
+			case v := <-ready[i]:
+				if err := consume(i, v); err != nil {
+					return err
+				}
 			case <-gctx.Done():
 				return gctx.Err()
 			}
-			parent := ""
-			if i > 0 {
-				parent = ids[i-1]
-			}
-			if err := staged.Commit(ids[i], parent); err != nil {
-				return err
-			}
-			prog.State(i, StateComplete)
 		}
 		return nil
 	})
 	err := g.Wait()
-	// Layers staged but not committed because another failed.
 	for _, ch := range ready {
 		if ch == nil {
 			continue
 		}
 		select {
-		case staged := <-ch:
-			staged.Discard()
+		case v := <-ch:
+			discard(v)
 		default:
 		}
 	}
 	return err
+}
+
+// streamLayers unpacks every missing layer straight from the registry into
+// a staging directory, all at once, and commits them in order: the
+// download, decompression, digest checks and unpacking of all layers share
+// the CPUs, and the commits are renames.
+func streamLayers(ctx context.Context, store *imagestore.Store, ref imageref.Reference, layers []v1.Layer, digests, diffIDs []v1.Hash, ids []string, missing []bool, prog Progress, jobs int) error {
+	return inOrder(ctx, missing, jobs,
+		func(ctx context.Context, i int) (*imagestore.StagedLayer, error) {
+			staged, err := stage(ctx, store, layers[i], digests[i], diffIDs[i], prog, i)
+			if err != nil {
+				return nil, layerError(ref, digests[i], err)
+			}
+			prog.State(i, StateDownloaded)
+			return staged, nil
+		},
+		func(i int, staged *imagestore.StagedLayer) error {
+			if err := staged.Commit(ids[i], parentOf(ids, i)); err != nil {
+				return err
+			}
+			prog.State(i, StateComplete)
+			return nil
+		},
+		func(staged *imagestore.StagedLayer) { staged.Discard() })
+}
+
+func parentOf(ids []string, i int) string {
+	if i == 0 {
+		return ""
+	}
+	return ids[i-1]
 }
 
 func stage(ctx context.Context, store *imagestore.Store, l v1.Layer, compressed, diffID v1.Hash, prog Progress, i int) (*imagestore.StagedLayer, error) {
@@ -242,52 +265,25 @@ func spoolLayers(ctx context.Context, store *imagestore.Store, ref imageref.Refe
 		return fmt.Errorf("download directory: %w", err)
 	}
 	defer release()
-
-	g, gctx := errgroup.WithContext(ctx)
-	ready := make([]chan string, len(layers)) // file path of each downloaded blob
-	sem := make(chan struct{}, jobs)
-	for i := range layers {
-		if !missing[i] {
-			continue
-		}
-		ready[i] = make(chan string, 1)
-		g.Go(func() error {
-			select {
-			case sem <- struct{}{}:
-			case <-gctx.Done():
-				return gctx.Err()
-			}
-			defer func() { <-sem }()
+	return inOrder(ctx, missing, jobs,
+		func(ctx context.Context, i int) (string, error) {
 			path := filepath.Join(tmp, fmt.Sprintf("layer-%d", i))
-			if err := download(gctx, layers[i], path, func(n int64) { prog.Bytes(i, n) }, func() { prog.State(i, StateDownloading) }); err != nil {
-				return layerError(ref, digests[i], err)
+			if err := download(ctx, layers[i], path, func(n int64) { prog.Bytes(i, n) }, func() { prog.State(i, StateDownloading) }); err != nil {
+				return "", layerError(ref, digests[i], err)
 			}
 			prog.State(i, StateDownloaded)
-			ready[i] <- path
-			return nil
-		})
-	}
-	g.Go(func() error {
-		for i := range layers {
-			if !missing[i] {
-				continue
-			}
-			var path string
-			select {
-			case path = <-ready[i]:
-			case <-gctx.Done():
-				return gctx.Err()
-			}
+			return path, nil
+		},
+		func(i int, path string) error {
 			prog.State(i, StateExtracting)
 			if err := storeLayer(store, path, ids, i, digests[i], sizes[i], diffIDs[i]); err != nil {
 				return err
 			}
 			_ = os.Remove(path)
 			prog.State(i, StateComplete)
-		}
-		return nil
-	})
-	return g.Wait()
+			return nil
+		},
+		func(path string) { _ = os.Remove(path) })
 }
 
 func storeLayer(store *imagestore.Store, path string, ids []string, i int, compressed v1.Hash, size int64, diffID v1.Hash) error {
@@ -296,12 +292,8 @@ func storeLayer(store *imagestore.Store, path string, ids []string, i int, compr
 		return err
 	}
 	defer f.Close()
-	parent := ""
-	if i > 0 {
-		parent = ids[i-1]
-	}
 	return store.PutLayer(imagestore.LayerSource{
-		ID: ids[i], Parent: parent, Blob: f, Compressed: compressed, Size: size, DiffID: diffID,
+		ID: ids[i], Parent: parentOf(ids, i), Blob: f, Compressed: compressed, Size: size, DiffID: diffID,
 	})
 }
 
