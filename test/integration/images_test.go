@@ -374,3 +374,22 @@ func TestInfoAndVersion(t *testing.T) {
 		t.Errorf("driver = %s, want vfs", d)
 	}
 }
+
+// On a terminal, pull draws a live table of layers (redrawn in place).
+func TestPullProgressOnTTY(t *testing.T) {
+	sb := newSandbox(t)
+	p := openPty(t, 24, 100)
+	cmd := sb.Cmd("pull", st.big)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = p.slave, p.slave, p.slave
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("pull on a tty: %v: %q", err, p.Output())
+	}
+	p.waitFor(t, "Pull complete")
+	out := p.Output()
+	if !strings.Contains(out, "\x1b[") {
+		t.Errorf("no cursor movement: the display is not live: %q", out)
+	}
+	if strings.Count(out, "Pull complete") < 4 {
+		t.Errorf("not every layer reported: %q", out)
+	}
+}
