@@ -602,8 +602,8 @@ func (s *session) runAction(c *cli.Context, f *createFlags) error {
 }
 
 // start starts a container and, attached, relays its streams until it
-// exits; the exit code becomes ours. removeOnFail removes a container that
-// could not start when it was created for this command with --rm.
+// exits; the exit code becomes ours. fresh marks a container this command
+// created, which a failed start removes.
 func (s *session) start(m *lifecycle.Manager, ctr *container.Container, attach, stdin bool, detachKeys []byte, fresh bool) error {
 	so := lifecycle.StartOptions{Attach: attach, Stdin: stdin}
 	var term *terminal
@@ -613,7 +613,9 @@ func (s *session) start(m *lifecycle.Manager, ctr *container.Container, attach, 
 	}
 	p, err := m.Start(s.ctx, ctr, so)
 	if err != nil {
-		if fresh && ctr.AutoRemove {
+		// A run that cannot start the container it just made leaves
+		// nothing behind; a container started by `start` stays.
+		if fresh {
 			_ = m.Containers.Remove(ctr)
 		}
 		var se *supervisor.StartError

@@ -179,9 +179,16 @@ func TestRunFlags(t *testing.T) {
 	for _, b := range bad {
 		sb.Fails(b.want, b.args...)
 	}
-	if out := sb.OK("ps", "-aq").Out; strings.Count(out, "\n") > 1 {
+	if out := sb.OK("ps", "-aq").Out; out != "" {
 		t.Errorf("bad input left containers: %q", out)
 	}
+	// create keeps what it made; a failed start of it keeps it too.
+	sb.OK("create", "--name", "keep", "-u", "nosuchuser", "bb", "true")
+	sb.Fails("nosuchuser", "start", "keep")
+	if got := strings.TrimSpace(sb.OK("ps", "-aq", "--filter", "name=keep").Out); got == "" {
+		t.Error("a failed start removed a created container")
+	}
+	sb.OK("rm", "keep")
 }
 
 func TestNamesAndCidfile(t *testing.T) {
