@@ -25,10 +25,9 @@ import (
 
 // Exit codes, as Docker uses them.
 const (
-	ExitSkiff       = 125 // skiff itself failed or was used wrongly
-	ExitCannotRun   = 126 // the container command cannot be invoked
-	ExitNotFound    = 127 // the container command was not found
-	exitUsageIgnore = -1
+	ExitSkiff     = 125 // skiff itself failed or was used wrongly
+	ExitCannotRun = 126 // the container command cannot be invoked
+	ExitNotFound  = 127 // the container command was not found
 )
 
 // ExitError carries an exit code out of a command. A nil Err means the
@@ -91,7 +90,7 @@ func (s *session) exitCode(err error) int {
 	}
 	var ee *ExitError
 	if errors.As(err, &ee) {
-		if ee.Err != nil && ee.Code != exitUsageIgnore {
+		if ee.Err != nil {
 			fmt.Fprintf(s.io.Err, "Error: %s\n", oneLine(ee.Err.Error()))
 		}
 		return ee.Code
@@ -230,6 +229,9 @@ func (s *session) paths() (config.Paths, error) {
 		p.RunRoot = abs
 	}
 	if s.global.configFile != "" {
+		if _, err := os.Stat(s.global.configFile); err != nil {
+			return config.Paths{}, usagef("--config %s: %v", s.global.configFile, errorsUnwrapPath(err))
+		}
 		p.ConfigFile = s.global.configFile
 	}
 	return p, nil

@@ -218,14 +218,25 @@ func startError(err error) error {
 }
 
 func stopTimeout(c *cli.Context, ctr *container.Container) time.Duration {
-	if t := c.Int("time"); t >= 0 {
-		return time.Duration(t) * time.Second
+	if c.IsSet("time") {
+		return time.Duration(c.Int("time")) * time.Second
 	}
 	return ctr.StopTimeoutOrDefault()
 }
 
+// checkTime rejects a negative -t before anything is stopped.
+func checkTime(c *cli.Context) error {
+	if c.IsSet("time") && c.Int("time") < 0 {
+		return usagef("invalid --time %d: use a number of seconds >= 0", c.Int("time"))
+	}
+	return nil
+}
+
 func (s *session) stopAction(c *cli.Context) error {
 	if err := needArgs(c, 1, "a container"); err != nil {
+		return err
+	}
+	if err := checkTime(c); err != nil {
 		return err
 	}
 	return s.eachContainer(c, func(m *lifecycle.Manager, ctr *container.Container) error {
@@ -248,6 +259,9 @@ func (s *session) killAction(c *cli.Context) error {
 
 func (s *session) restartAction(c *cli.Context) error {
 	if err := needArgs(c, 1, "a container"); err != nil {
+		return err
+	}
+	if err := checkTime(c); err != nil {
 		return err
 	}
 	return s.eachContainer(c, func(m *lifecycle.Manager, ctr *container.Container) error {
@@ -310,6 +324,7 @@ func (s *session) pruneAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	defer m.Containers.CollectOrphans()
 	for _, ctr := range ctrs {
 		st, err := ctr.State()
 		if err != nil || st.Status == container.StatusRunning {

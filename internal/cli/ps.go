@@ -45,6 +45,9 @@ func (s *session) psAction(c *cli.Context, filterSpecs []string) error {
 	if err != nil {
 		return err
 	}
+	if c.IsSet("last") && c.Int("last") < 0 {
+		return usagef("invalid --last %d: use a number >= 0", c.Int("last"))
+	}
 	var lister *format.Lister
 	if !c.Bool("quiet") {
 		def := "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}"

@@ -587,9 +587,6 @@ func (s *session) runAction(c *cli.Context, f *createFlags) error {
 	if err != nil {
 		return err
 	}
-	if r.detach && r.cfg.AutoRemove && r.cfg.OpenStdin && !r.cfg.Tty {
-		// fine: Docker allows it; stdin simply stays empty
-	}
 	m, err := s.manager()
 	if err != nil {
 		return err

@@ -22,7 +22,6 @@ import (
 	"go.podman.io/storage/types"
 
 	"go.podman.io/storage/pkg/stringid"
-	"golang.org/x/sys/unix"
 
 	"github.com/skiff-containers/skiff/internal/runspec"
 	"github.com/skiff-containers/skiff/internal/state"
@@ -216,7 +215,6 @@ func (cs *Store) Create(cfg Config) (*Container, error) {
 		return nil, err
 	}
 	defer unlock()
-	cs.collectOrphans()
 	opts := &storage.ContainerOptions{BigData: []storage.ContainerBigDataOption{{Key: configKey, Data: data}}}
 	if cfg.Host.UsernsMode == "auto" {
 		opts.IDMappingOptions = types.IDMappingOptions{AutoUserNs: true, AutoUserNsOpts: types.AutoUserNsOptions{Size: 65536}}
@@ -348,18 +346,21 @@ func (cs *Store) Remove(c *Container) error {
 	if err := cs.s.DeleteContainer(c.ID); err != nil && !errors.Is(err, storage.ErrContainerUnknown) {
 		return fmt.Errorf("remove container %s: %w", c.Name, err)
 	}
-	if unlock, err := cs.lockNames(); err == nil {
-		cs.collectOrphans()
-		unlock()
-	}
+	cs.CollectOrphans()
 	return nil
 }
 
-// collectOrphans deletes read-write layers that no container owns: a
+// CollectOrphans deletes read-write layers that no container owns: a
 // creator killed after containers/storage made the layer and before it
-// wrote the container record leaves one. Callers hold the names lock,
-// which every creator holds, so no creation is half-way.
-func (cs *Store) collectOrphans() {
+// wrote the container record leaves one. It runs under the names lock,
+// which every creator holds, so no creation is half-way. rm and prune call
+// it; creation does not, to keep the start path short.
+func (cs *Store) CollectOrphans() {
+	unlock, err := cs.lockNames()
+	if err != nil {
+		return
+	}
+	defer unlock()
 	layers, err := cs.s.Layers()
 	if err != nil {
 		return
@@ -398,12 +399,8 @@ func isContainerLayer(l storage.Layer) bool {
 // SetNames takes a name away from the container holding it; a rename must
 // therefore check and set under a lock that creation takes too.
 func (cs *Store) lockNames() (func(), error) {
-	f, err := os.OpenFile(filepath.Join(cs.s.GraphRoot(), "skiff-names.lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	f, err := state.Flock(filepath.Join(cs.s.GraphRoot(), "skiff-names.lock"))
 	if err != nil {
-		return nil, fmt.Errorf("names lock: %w", err)
-	}
-	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX); err != nil {
-		f.Close()
 		return nil, fmt.Errorf("names lock: %w", err)
 	}
 	return func() { f.Close() }, nil

@@ -163,31 +163,5 @@ func (s *Store) CommitImage(n NewImage) (Image, error) {
 	return s.convert(img), nil
 }
 
-// LayerDiffID returns the uncompressed digest of a stored layer.
-func (s *Store) LayerDiffID(id string) (v1.Hash, int64, error) {
-	l, err := s.s.Layer(id)
-	if err != nil {
-		return v1.Hash{}, 0, fmt.Errorf("layer %s: %w", id, err)
-	}
-	h, err := v1.NewHash(l.UncompressedDigest.String())
-	return h, l.UncompressedSize, err
-}
-
-// PutRawLayer stores a tar stream (any compression) as a new layer on top of
-// parent and returns its id and diff id. Import uses it: there is no diff id
-// to check against, the store computes it.
-func (s *Store) PutRawLayer(parent string, tarStream io.Reader) (string, v1.Hash, error) {
-	l, _, err := s.s.PutLayer("", parent, nil, "", false, nil, tarStream)
-	if err != nil {
-		return "", v1.Hash{}, fmt.Errorf("store layer: %w", err)
-	}
-	h, err := v1.NewHash(l.UncompressedDigest.String())
-	if err != nil {
-		_ = s.s.DeleteLayer(l.ID)
-		return "", v1.Hash{}, fmt.Errorf("store layer: %w", err)
-	}
-	return l.ID, h, nil
-}
-
 // DeleteLayer removes a layer no image uses; import calls it on failure.
 func (s *Store) DeleteLayer(id string) error { return s.s.DeleteLayer(id) }

@@ -18,6 +18,8 @@ import (
 	"go.podman.io/storage/pkg/archive"
 	"go.podman.io/storage/pkg/chrootarchive"
 	"golang.org/x/sys/unix"
+
+	"github.com/skiff-containers/skiff/internal/state"
 )
 
 // SupportsStaging reports whether layers can be unpacked side by side into
@@ -90,12 +92,8 @@ func (l *StagedLayer) Discard() {
 
 // lockCommits serializes layer commits among skiff processes.
 func (s *Store) lockCommits() (func(), error) {
-	f, err := os.OpenFile(filepath.Join(s.s.GraphRoot(), "skiff-commit.lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	f, err := state.Flock(filepath.Join(s.s.GraphRoot(), "skiff-commit.lock"))
 	if err != nil {
-		return nil, fmt.Errorf("commit lock: %w", err)
-	}
-	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX); err != nil {
-		f.Close()
 		return nil, fmt.Errorf("commit lock: %w", err)
 	}
 	return func() { f.Close() }, nil

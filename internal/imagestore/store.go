@@ -18,6 +18,7 @@ import (
 	"go.podman.io/storage"
 	"golang.org/x/sys/unix"
 
+	"github.com/skiff-containers/skiff/internal/state"
 	"github.com/skiff-containers/skiff/pkg/imageref"
 )
 
@@ -118,10 +119,7 @@ func (s *Store) TempDir() (string, func(), error) {
 	if err != nil {
 		return "", nil, err
 	}
-	lock, err := os.OpenFile(filepath.Join(dir, ".lock"), os.O_CREATE|os.O_RDWR, 0o600)
-	if err == nil {
-		err = unix.Flock(int(lock.Fd()), unix.LOCK_EX)
-	}
+	lock, err := state.Flock(filepath.Join(dir, ".lock"))
 	if err != nil {
 		os.RemoveAll(dir)
 		return "", nil, fmt.Errorf("lock download directory: %w", err)

@@ -166,7 +166,6 @@ func (m *Manager) launch(c *container.Container, rootfs string, o StartOptions) 
 		NoNewPrivileges: c.NoNewPrivileges, ReadOnly: c.Host.ReadonlyRootfs,
 		Mounts: mounts, EtcFiles: etc,
 		HostNetwork:   c.Host.NetworkMode == "host",
-		NetworkNone:   c.Host.NetworkMode == "none",
 		Rootless:      m.Rootless,
 		SingleMapping: m.SingleMapping,
 		UIDMappings:   c.UIDMap,

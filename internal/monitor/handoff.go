@@ -16,25 +16,26 @@ import (
 )
 
 // Handoff is what the supervisor passes to skiff-monitor when it executes
-// into it. Descriptors are numbers of files it inherits; -1 is none.
+// into it (as arguments, see Args). Descriptors are numbers of files it
+// inherits; -1 is none.
 type Handoff struct {
-	Pid       int       `json:"pid"`
-	StartedAt time.Time `json:"startedAt"`
-	StatePath string    `json:"statePath"`
-	LogPath   string    `json:"logPath"`
-	LogMax    int64     `json:"logMax"`
-	LogFiles  int       `json:"logFiles"`
-	Tty       bool      `json:"tty"`
+	Pid       int
+	StartedAt time.Time
+	StatePath string
+	LogPath   string
+	LogMax    int64
+	LogFiles  int
+	Tty       bool
 	// The rootfs to unmount and libcontainer's state to remove at the end
 	// (the monitor does not link libcontainer).
-	Rootfs     string            `json:"rootfs"`
-	RuntimeDir string            `json:"runtimeDir"`
-	Cgroups    map[string]string `json:"cgroups,omitempty"`
-	Cleanup    []string          `json:"cleanup,omitempty"`
+	Rootfs     string
+	RuntimeDir string
+	Cgroups    []string
+	Cleanup    []string
 	// Kept open across the exec: the supervisor lock and the namespace
 	// registration must last as long as the container.
 	LockFd, HolderFd           int
-	HolderPath                 string `json:"holderPath,omitempty"`
+	HolderPath                 string
 	OutR, ErrR, StdinW, Master int
 	AIn, AOut, AErr, ACtl      int
 }
@@ -76,7 +77,7 @@ func (h Handoff) Args() []string {
 
 // ParseHandoff reads what Args wrote.
 func ParseHandoff(args []string) (Handoff, error) {
-	h := Handoff{Cgroups: map[string]string{}}
+	var h Handoff
 	fds := map[string]*int{"lockfd": &h.LockFd, "holderfd": &h.HolderFd, "outr": &h.OutR, "errr": &h.ErrR,
 		"stdinw": &h.StdinW, "master": &h.Master, "ain": &h.AIn, "aout": &h.AOut, "aerr": &h.AErr, "actl": &h.ACtl}
 	for _, fd := range fds {
@@ -110,7 +111,7 @@ func ParseHandoff(args []string) (Handoff, error) {
 		case "holderpath":
 			h.HolderPath = v
 		case "cgroup":
-			h.Cgroups[v] = v
+			h.Cgroups = append(h.Cgroups, v)
 		case "cleanup":
 			h.Cleanup = append(h.Cleanup, v)
 		default:

@@ -59,8 +59,9 @@ type Options struct {
 	// Files bind-mounted over /etc/hosts, /etc/resolv.conf, /etc/hostname.
 	EtcFiles map[string]string
 
-	NetworkNone bool // a private network namespace with only loopback
-	HostNetwork bool // share the host's network namespace
+	// HostNetwork shares the host's network namespace; otherwise the
+	// container gets a private one with loopback only.
+	HostNetwork bool
 	// Rootless: inside skiff's user namespace. Some mounts (sysfs of the
 	// host's network namespace, cgroupfs) are not allowed there and are
 	// bind-mounted instead.

@@ -124,14 +124,10 @@ func SupervisorAlive(path string) bool {
 	return false
 }
 
-// Hold registers the calling process (a supervisor) in registry as one that
-// keeps its user namespace alive, so that later skiff commands join that
-// namespace. The registration lasts while the returned file is open.
-func Hold(registry string) (*os.File, error) {
-	if err := os.MkdirAll(registry, 0o700); err != nil {
-		return nil, err
-	}
-	f, err := os.OpenFile(filepath.Join(registry, strconv.Itoa(os.Getpid())), os.O_CREATE|os.O_RDWR, 0o600)
+// Flock opens (creating) path and takes an exclusive lock on it, waiting
+// for it. The lock lasts while the returned file is open.
+func Flock(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
 		return nil, err
 	}
@@ -140,4 +136,14 @@ func Hold(registry string) (*os.File, error) {
 		return nil, err
 	}
 	return f, nil
+}
+
+// Hold registers the calling process (a supervisor) in registry as one that
+// keeps its user namespace alive, so that later skiff commands join that
+// namespace. The registration lasts while the returned file is open.
+func Hold(registry string) (*os.File, error) {
+	if err := os.MkdirAll(registry, 0o700); err != nil {
+		return nil, err
+	}
+	return Flock(filepath.Join(registry, strconv.Itoa(os.Getpid())))
 }

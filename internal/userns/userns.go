@@ -67,18 +67,6 @@ func HostUID() int {
 	return unshare.GetRootlessUID()
 }
 
-// HostGID is the caller's gid outside any namespace skiff made.
-func HostGID() int {
-	if gid := int(C.skiff_userns_gid); gid >= 0 {
-		return gid
-	}
-	return unshare.GetRootlessGID()
-}
-
-// Joined reports whether this process joined a running supervisor's
-// namespace rather than making one.
-func Joined() bool { return int(C.skiff_userns_state) == stateJoined }
-
 // Registry is where supervisors register as holders of the namespace
 // (see state.Hold); the constructor looks there for one to join.
 func Registry(runRoot string) string { return filepath.Join(runRoot, "userns") }

@@ -112,7 +112,9 @@ func runContainer(path string) int {
 		h.HolderPath = holder.Name()
 	}
 	if cs, err := ctr.State(); err == nil {
-		h.Cgroups = cs.CgroupPaths
+		for _, p := range cs.CgroupPaths {
+			h.Cgroups = append(h.Cgroups, p)
+		}
 	}
 	st := &io.streams
 	h.OutR, h.ErrR, h.StdinW, h.Master = monitor.Keep(st.OutR), monitor.Keep(st.ErrR), monitor.Keep(st.StdinW), monitor.Keep(st.Master)

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"os/exec"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -80,3 +82,15 @@ func (p *pty) waitFor(t *testing.T, want string) {
 }
 
 func (p *pty) send(s string) { p.master.Write([]byte(s)) }
+
+// onPty starts skiff with the pty as its controlling terminal.
+func (sb *sandbox) onPty(t *testing.T, p *pty, args ...string) *exec.Cmd {
+	t.Helper()
+	cmd := sb.Cmd(args...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = p.slave, p.slave, p.slave
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0, Credential: cmd.SysProcAttr.Credential}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return cmd
+}

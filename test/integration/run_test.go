@@ -298,6 +298,9 @@ func TestLifecycleVerbs(t *testing.T) {
 	}
 	sb.Fails("is not running", "kill", "c1")
 	sb.Fails("invalid signal", "kill", "-s", "NOPE", "c1")
+	sb.Fails("invalid --time", "stop", "-t", "-5", "c1")
+	sb.Fails("invalid --last", "ps", "-n", "-2")
+	sb.Fails("--config", "--config", "/nonexistent/skiff.toml", "ps")
 	// wait on a stopped container returns at once.
 	sb.OK("wait", "c1")
 	// start -a attaches and passes the exit code on.
@@ -417,12 +420,7 @@ func TestExec(t *testing.T) {
 func TestTTY(t *testing.T) {
 	sb := runSandbox(t)
 	p := openPty(t, 33, 101)
-	cmd := sb.Cmd("run", "-it", "--name", "tty1", "bb", "sh")
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = p.slave, p.slave, p.slave
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0, Credential: cmd.SysProcAttr.Credential}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	cmd := sb.onPty(t, p, "run", "-it", "--name", "tty1", "bb", "sh")
 	p.waitFor(t, "/ # ")
 	p.send("stty size; tty; echo $TERM\r")
 	p.waitFor(t, "33 101")
@@ -448,12 +446,7 @@ func TestTTY(t *testing.T) {
 	}
 	// Detach with ctrl-p ctrl-q: skiff returns 0, the container runs on.
 	p2 := openPty(t, 24, 80)
-	cmd = sb.Cmd("run", "-it", "--name", "tty2", "bb", "sh")
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = p2.slave, p2.slave, p2.slave
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0, Credential: cmd.SysProcAttr.Credential}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	cmd = sb.onPty(t, p2, "run", "-it", "--name", "tty2", "bb", "sh")
 	// Type only once the container's shell prompts: before skiff puts the
 	// terminal in raw mode, the host's line discipline would take ctrl-q.
 	p2.waitFor(t, "/ # ")
@@ -482,10 +475,8 @@ func TestTTY(t *testing.T) {
 	}
 	// exec -it.
 	p3 := openPty(t, 24, 80)
-	cmd = sb.Cmd("exec", "-it", "tty2", "sh", "-c", "tty; exit 6")
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = p3.slave, p3.slave, p3.slave
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0, Credential: cmd.SysProcAttr.Credential}
-	err = cmd.Run()
+	cmd = sb.onPty(t, p3, "exec", "-it", "tty2", "sh", "-c", "tty; exit 6")
+	err = cmd.Wait()
 	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 6 {
 		t.Errorf("exec -it exit: %v", err)
 	}
