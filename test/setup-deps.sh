@@ -10,7 +10,15 @@ need=(
   "uidmap:newuidmap"                  # subordinate id mappings
   "libbtrfs-dev:"                     # headers for go vet over containers/storage
   "libseccomp-dev:"                   # the supervisor's seccomp filters (libcontainer)
+  "slirp4netns:slirp4netns"           # the default network's user-mode stack
+  "iperf3:iperf3"                     # make bench: throughput through -p
 )
+# slirp4netns needs /dev/net/tun; some hosts ship it root-only (0600),
+# where containers would get loopback only. Distributions ship 0666.
+if [ "$(id -u)" -eq 0 ] && [ -c /dev/net/tun ] && [ "$(stat -c %a /dev/net/tun)" != 666 ]; then
+  chmod 0666 /dev/net/tun
+  echo "made /dev/net/tun usable by users (chmod 0666), as distributions ship it"
+fi
 missing=()
 for pair in "${need[@]}"; do
   pkg=${pair%%:*} cmd=${pair#*:}

@@ -100,8 +100,9 @@ func (s *session) containerCommands() []*cli.Command {
 		}, execFlags...),
 		Action: func(c *cli.Context) error { return s.execAction(c, execEnv.values) },
 	}
+	port := s.portCommand()
 	return []*cli.Command{
-		ps("ps"), start, stop, kill, restart, rm("rm"), logs, wait, inspect, rename, execCmd,
+		ps("ps"), start, stop, kill, restart, rm("rm"), logs, wait, inspect, rename, execCmd, port,
 		{
 			Name:  "container",
 			Usage: "manage containers",
@@ -116,6 +117,7 @@ func (s *session) containerCommands() []*cli.Command {
 				{Name: "inspect", Usage: "show details of containers as JSON", ArgsUsage: "CONTAINER [CONTAINER...]", Flags: inspect.Flags[:1], Action: s.containerInspectAction},
 				{Name: "rename", Usage: rename.Usage, ArgsUsage: rename.ArgsUsage, Action: rename.Action},
 				{Name: "exec", Usage: execCmd.Usage, ArgsUsage: execCmd.ArgsUsage, Flags: execCmd.Flags, Action: execCmd.Action},
+				{Name: "port", Usage: port.Usage, ArgsUsage: port.ArgsUsage, Action: port.Action},
 			},
 		},
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -12,6 +13,8 @@ import (
 	"github.com/skiff-containers/skiff/internal/format"
 	"github.com/skiff-containers/skiff/internal/imagestore"
 	"github.com/skiff-containers/skiff/internal/lifecycle"
+	"github.com/skiff-containers/skiff/internal/network"
+	"github.com/skiff-containers/skiff/internal/state"
 )
 
 // ContainerInspect follows Docker's `inspect` for the fields that apply.
@@ -55,18 +58,30 @@ type ContainerState struct {
 
 // InspectHostConfig is the HostConfig part of inspect.
 type InspectHostConfig struct {
-	Binds          []string
-	NetworkMode    string
-	AutoRemove     bool
-	CapAdd         []string
-	CapDrop        []string
-	Privileged     bool
-	ReadonlyRootfs bool
-	SecurityOpt    []string
-	Tmpfs          map[string]string
-	Init           bool
-	UsernsMode     string
-	LogConfig      map[string]any
+	Binds           []string
+	NetworkMode     string
+	AutoRemove      bool
+	CapAdd          []string
+	CapDrop         []string
+	Privileged      bool
+	ReadonlyRootfs  bool
+	SecurityOpt     []string
+	Tmpfs           map[string]string
+	Init            bool
+	UsernsMode      string
+	LogConfig       map[string]any
+	PortBindings    map[string][]InspectPort
+	PublishAllPorts bool
+	Dns             []string
+	DnsSearch       []string
+	DnsOptions      []string
+	ExtraHosts      []string
+}
+
+// InspectPort is one host side of a port.
+type InspectPort struct {
+	HostIp   string
+	HostPort string
 }
 
 // InspectMount is one mount in inspect.
@@ -79,23 +94,36 @@ type InspectMount struct {
 
 // InspectConfig is the Config part of inspect.
 type InspectConfig struct {
-	Hostname    string
-	User        string
-	Tty         bool
-	OpenStdin   bool
-	Env         []string
-	Cmd         []string
-	Image       string
-	WorkingDir  string
-	Entrypoint  []string
-	Labels      map[string]string
-	StopSignal  string
-	StopTimeout *int
+	Hostname     string
+	User         string
+	Tty          bool
+	OpenStdin    bool
+	Env          []string
+	Cmd          []string
+	Image        string
+	WorkingDir   string
+	Entrypoint   []string
+	Labels       map[string]string
+	StopSignal   string
+	StopTimeout  *int
+	Domainname   string
+	ExposedPorts map[string]struct{} `json:",omitempty"`
 }
 
 // InspectNetwork is the NetworkSettings part of inspect.
 type InspectNetwork struct {
-	Ports map[string]any
+	IPAddress   string
+	IPPrefixLen int
+	Gateway     string
+	Ports       map[string][]InspectPort
+	Networks    map[string]InspectEndpoint
+}
+
+// InspectEndpoint is a container's place on one network.
+type InspectEndpoint struct {
+	IPAddress   string
+	IPPrefixLen int
+	Gateway     string
 }
 
 func dockerTime(t time.Time) string {
@@ -140,7 +168,25 @@ func inspectContainer(m *lifecycle.Manager, ctr *container.Container) (Container
 			Cmd: ctr.Cmd, Image: ctr.Image, WorkingDir: ctr.WorkingDir, Entrypoint: ctr.Entrypoint,
 			Labels: ctr.Labels, StopSignal: ctr.StopSignalOrDefault(), StopTimeout: ctr.StopTimeout,
 		},
-		NetworkSettings: InspectNetwork{Ports: map[string]any{}},
+		NetworkSettings: inspectNetwork(ctr, st),
+	}
+	h := &ci.HostConfig
+	h.PortBindings = map[string][]InspectPort{}
+	for _, p := range ctr.Host.PortBindings {
+		hp := ""
+		if p.HostPort != 0 {
+			hp = strconv.Itoa(p.HostPort)
+		}
+		h.PortBindings[p.Key()] = append(h.PortBindings[p.Key()], InspectPort{HostIp: p.HostIP, HostPort: hp})
+	}
+	h.PublishAllPorts = ctr.Host.PublishAllPorts
+	h.Dns, h.DnsSearch, h.DnsOptions, h.ExtraHosts = nonNil(ctr.Host.DNS), nonNil(ctr.Host.DNSSearch), nonNil(ctr.Host.DNSOptions), nonNil(ctr.Host.ExtraHosts)
+	ci.Config.Domainname = ctr.Domainname
+	if len(ctr.ExposedPorts) > 0 {
+		ci.Config.ExposedPorts = map[string]struct{}{}
+		for _, e := range ctr.ExposedPorts {
+			ci.Config.ExposedPorts[e] = struct{}{}
+		}
 	}
 	if ci.Config.Labels == nil {
 		ci.Config.Labels = map[string]string{}
@@ -160,6 +206,38 @@ func inspectContainer(m *lifecycle.Manager, ctr *container.Container) (Container
 		ci.Mounts = append(ci.Mounts, InspectMount{Type: "bind", Source: mt.Source, Destination: mt.Destination, RW: !mt.ReadOnly})
 	}
 	return ci, nil
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// inspectNetwork is where the container sits on its network, and its
+// published ports while it runs.
+func inspectNetwork(ctr *container.Container, st state.State) InspectNetwork {
+	n := InspectNetwork{Ports: map[string][]InspectPort{}, Networks: map[string]InspectEndpoint{}}
+	for _, e := range ctr.ExposedPorts {
+		n.Ports[e] = nil
+	}
+	if st.Status != container.StatusRunning {
+		return n
+	}
+	for _, p := range network.DecodeAll(st.Ports) {
+		ip := p.HostIP
+		if ip == "" {
+			ip = "0.0.0.0"
+		}
+		n.Ports[p.Key()] = append(n.Ports[p.Key()], InspectPort{HostIp: ip, HostPort: strconv.Itoa(p.HostPort)})
+	}
+	if ctr.Host.NetworkMode == network.ModeSlirp {
+		ep := InspectEndpoint{IPAddress: network.SlirpIP, IPPrefixLen: 24, Gateway: network.SlirpGateway}
+		n.IPAddress, n.IPPrefixLen, n.Gateway = ep.IPAddress, ep.IPPrefixLen, ep.Gateway
+		n.Networks[network.ModeSlirp] = ep
+	}
+	return n
 }
 
 func joinOpts(o []string) string {

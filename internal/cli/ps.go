@@ -13,6 +13,7 @@ import (
 	"github.com/skiff-containers/skiff/internal/container"
 	"github.com/skiff-containers/skiff/internal/format"
 	"github.com/skiff-containers/skiff/internal/imagestore"
+	"github.com/skiff-containers/skiff/internal/network"
 	"github.com/skiff-containers/skiff/internal/state"
 )
 
@@ -127,9 +128,20 @@ func makePsRow(ctr *container.Container, st state.State, noTrunc bool) psRow {
 		RunningFor: units.HumanDuration(time.Since(ctr.Created)) + " ago",
 		Status:     statusText(st),
 		State:      st.Status,
+		Ports:      portsText(st),
 		Names:      ctr.Name,
 		Labels:     strings.Join(labels, ","),
 	}
+}
+
+// portsText lists a running container's published ports as Docker does:
+// "0.0.0.0:8080->80/tcp, 0.0.0.0:5353->53/udp".
+func portsText(st state.State) string {
+	var out []string
+	for _, p := range network.DecodeAll(st.Ports) {
+		out = append(out, p.String())
+	}
+	return strings.Join(out, ", ")
 }
 
 type psFilter struct{ key, value string }

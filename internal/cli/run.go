@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -16,6 +18,7 @@ import (
 	"github.com/skiff-containers/skiff/internal/container"
 	"github.com/skiff-containers/skiff/internal/imagestore"
 	"github.com/skiff-containers/skiff/internal/lifecycle"
+	"github.com/skiff-containers/skiff/internal/network"
 	"github.com/skiff-containers/skiff/internal/runspec"
 	"github.com/skiff-containers/skiff/internal/supervisor"
 	"github.com/skiff-containers/skiff/internal/userns"
@@ -26,6 +29,7 @@ import (
 // repeatable flags of one invocation.
 type createFlags struct {
 	env, envFile, volume, tmpfs, capAdd, capDrop, securityOpt, label, logOpt *multi
+	publish, expose, dns, dnsSearch, dnsOption, addHost                      *multi
 	flags                                                                    []cli.Flag
 }
 
@@ -46,13 +50,21 @@ func newCreateFlags(run bool) *createFlags {
 	f.securityOpt = add("security-opt", "", "security option: no-new-privileges[:true|false]")
 	f.label = add("label", "l", "set a label KEY=VALUE")
 	f.logOpt = add("log-opt", "", "log option: max-size=SIZE, max-file=N")
+	f.publish = add("publish", "p", "publish a port [IP:][HOSTPORT:]CONTAINERPORT[/tcp|/udp]; ranges as 8000-8001:80-81")
+	f.expose = add("expose", "", "expose a port or range (for -P)")
+	f.dns = add("dns", "", "use this DNS server")
+	f.dnsSearch = add("dns-search", "", "DNS search domain")
+	f.dnsOption = add("dns-option", "", "resolver option (as in resolv.conf)")
+	f.addHost = add("add-host", "", "add NAME:IP to /etc/hosts (IP may be host-gateway)")
 	f.flags = append([]cli.Flag{
 		&cli.StringFlag{Name: "name", Usage: "name the container"},
 		&cli.StringFlag{Name: "workdir", Aliases: []string{"w"}, Usage: "working directory inside the container"},
 		&cli.StringFlag{Name: "user", Aliases: []string{"u"}, Usage: "user NAME|UID[:GROUP|GID] to run as"},
 		&cli.StringFlag{Name: "entrypoint", Usage: "override the image's entrypoint"},
 		&cli.StringFlag{Name: "hostname", Usage: "container host name (default: the short id)"},
-		&cli.StringFlag{Name: "network", Aliases: []string{"net"}, Value: "none", Usage: "network: none or host"},
+		&cli.StringFlag{Name: "network", Aliases: []string{"net"}, Value: network.ModeSlirp, Usage: "network: slirp4netns (private, with outbound access), none, host, or container:NAME"},
+		&cli.BoolFlag{Name: "publish-all", Aliases: []string{"P"}, Usage: "publish every exposed port on a free host port"},
+		&cli.StringFlag{Name: "domainname", Usage: "container NIS domain name"},
 		&cli.StringFlag{Name: "userns", Value: "host", Usage: "user namespace: host (skiff's own), or auto (as root: a range of its own from /etc/subuid's \"containers\")"},
 		&cli.BoolFlag{Name: "read-only", Usage: "mount the root file system read-only"},
 		&cli.BoolFlag{Name: "init", Usage: "run a minimal init as PID 1 that reaps zombies and forwards signals"},
@@ -148,11 +160,8 @@ func parseCreate(c *cli.Context, f *createFlags) (*createRequest, error) {
 	}
 	cfg.User = c.String("user")
 	cfg.Hostname = c.String("hostname")
-	switch net := c.String("network"); net {
-	case "none", "host":
-		cfg.Host.NetworkMode = net
-	default:
-		return nil, usagef("invalid --network %q: use none or host", net)
+	if err := parseNetworkFlags(c, f, cfg); err != nil {
+		return nil, err
 	}
 	switch u := c.String("userns"); u {
 	case "host", "":
@@ -450,7 +459,7 @@ func (s *session) manager() (*lifecycle.Manager, error) {
 	if err != nil {
 		return nil, err
 	}
-	self, err := os.Executable()
+	self, err := selfPath()
 	if err != nil {
 		return nil, err
 	}
@@ -466,6 +475,20 @@ func (s *session) manager() (*lifecycle.Manager, error) {
 		SingleMapping:  userns.CurrentMode() == userns.ModeSingle,
 		Cleanup:        []string{self, "--root", p.GraphRoot, "--runroot", p.RunRoot, "--storage-driver", store.Driver(), "rm", "-f"},
 	}, nil
+}
+
+// selfPath is skiff's own binary, for the --rm cleanup command. Go reads
+// /proc/self/exe once at start-up; once (in a test run) that read failed
+// right after joining the namespaces, so the command line is the fallback.
+func selfPath() (string, error) {
+	if p, err := os.Executable(); err == nil {
+		return p, nil
+	}
+	p, err := exec.LookPath(os.Args[0])
+	if err != nil {
+		return "", fmt.Errorf("find skiff's own binary: %w", err)
+	}
+	return filepath.Abs(p)
 }
 
 // create resolves the image (pulling by policy) and records the container.
@@ -514,6 +537,14 @@ func (s *session) create(m *lifecycle.Manager, r *createRequest) (*container.Con
 	if cfg.StopSignal == "" {
 		cfg.StopSignal = icfg.Config.StopSignal
 	}
+	cfg.ExposedPorts = nil
+	for k := range icfg.Config.ExposedPorts {
+		cfg.ExposedPorts = appendUnique(cfg.ExposedPorts, k)
+	}
+	for _, k := range r.cfg.ExposedPorts {
+		cfg.ExposedPorts = appendUnique(cfg.ExposedPorts, k)
+	}
+	slices.Sort(cfg.ExposedPorts)
 	if len(icfg.Config.Labels) > 0 {
 		labels := map[string]string{}
 		for k, v := range icfg.Config.Labels {
@@ -620,6 +651,9 @@ func (s *session) start(m *lifecycle.Manager, ctr *container.Container, attach, 
 			return &ExitError{Code: se.Code, Err: errors.New(se.Msg)}
 		}
 		return err
+	}
+	for _, w := range p.Result.Warnings {
+		fmt.Fprintf(s.io.Err, "skiff: warning: %s\n", w)
 	}
 	if !attach {
 		fmt.Fprintln(s.io.Out, ctr.ID)

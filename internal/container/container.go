@@ -23,6 +23,7 @@ import (
 
 	"go.podman.io/storage/pkg/stringid"
 
+	"github.com/skiff-containers/skiff/internal/network"
 	"github.com/skiff-containers/skiff/internal/runspec"
 	"github.com/skiff-containers/skiff/internal/state"
 )
@@ -80,6 +81,9 @@ type Config struct {
 	// Mounts are the bind mounts and tmpfs of -v and --tmpfs.
 	Mounts          []runspec.Mount `json:"mounts,omitempty"`
 	NoNewPrivileges bool            `json:"noNewPrivileges"`
+	Domainname      string          `json:"domainname,omitempty"`
+	// ExposedPorts are the image's and --expose's ("80/tcp").
+	ExposedPorts []string `json:"exposedPorts,omitempty"`
 }
 
 // HostConfig echoes the host-side options for inspect.
@@ -95,6 +99,14 @@ type HostConfig struct {
 	// UsernsMode is "" (the caller's namespace) or "auto" (a range of its
 	// own, for root).
 	UsernsMode string `json:"usernsMode,omitempty"`
+	// PortBindings are -p's; a HostPort of 0 is chosen at each start.
+	PortBindings    []network.Port `json:"portBindings,omitempty"`
+	PublishAllPorts bool           `json:"publishAllPorts,omitempty"`
+	DNS             []string       `json:"dns,omitempty"`
+	DNSSearch       []string       `json:"dnsSearch,omitempty"`
+	DNSOptions      []string       `json:"dnsOptions,omitempty"`
+	// ExtraHosts are --add-host's, as NAME:IP.
+	ExtraHosts []string `json:"extraHosts,omitempty"`
 }
 
 // LogConfig limits the json-file log.
@@ -172,6 +184,7 @@ func (c *Container) State() (state.State, error) {
 			}
 		}
 		st.Pid = 0
+		st.Ports = nil
 	}
 	return st, nil
 }

@@ -48,6 +48,20 @@ func (o *Object) Time(k string, t time.Time) *Object {
 	return o
 }
 
+// Strings adds an array of strings.
+func (o *Object) Strings(k string, v []string) *Object {
+	o.key(k)
+	o.b = append(o.b, '[')
+	for i, s := range v {
+		if i > 0 {
+			o.b = append(o.b, ',')
+		}
+		o.b = AppendString(o.b, s)
+	}
+	o.b = append(o.b, ']')
+	return o
+}
+
 // Bytes ends the object.
 func (o *Object) Bytes() []byte { return append(o.b, '}') }
 

@@ -18,17 +18,18 @@ func TestAppendStringMatchesEncodingJSON(t *testing.T) {
 
 func TestObjectRoundTrip(t *testing.T) {
 	now := time.Date(2026, 11, 23, 6, 5, 4, 123456789, time.UTC)
-	b := New().String("log", "hi\n").String("stream", "stdout").Time("time", now).Int("n", -3).Bool("ok", true).Bytes()
+	b := New().String("log", "hi\n").String("stream", "stdout").Time("time", now).Int("n", -3).Bool("ok", true).Strings("l", []string{"a", "\"b"}).Bytes()
 	var got struct {
 		Log, Stream string
 		Time        time.Time
 		N           int
 		OK          bool `json:"ok"`
+		L           []string
 	}
 	if err := json.Unmarshal(b, &got); err != nil {
 		t.Fatalf("%s: %v", b, err)
 	}
-	if got.Log != "hi\n" || got.Stream != "stdout" || !got.Time.Equal(now) || got.N != -3 || !got.OK {
+	if got.Log != "hi\n" || got.Stream != "stdout" || !got.Time.Equal(now) || got.N != -3 || !got.OK || len(got.L) != 2 || got.L[1] != "\"b" {
 		t.Errorf("round trip: %+v from %s", got, b)
 	}
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/skiff-containers/skiff/internal/container"
 	"github.com/skiff-containers/skiff/internal/imagestore"
+	"github.com/skiff-containers/skiff/internal/network"
 	"github.com/skiff-containers/skiff/internal/runspec"
 	"github.com/skiff-containers/skiff/internal/supervisor"
 )
@@ -131,11 +132,15 @@ func (m *Manager) launch(c *container.Container, rootfs string, o StartOptions) 
 	if err := mkdirIn(rootfs, cwd); err != nil {
 		return nil, fmt.Errorf("working directory %s: %w", cwd, err)
 	}
-	etc, err := writeEtcFiles(c, m.Rootless)
+	plan, err := m.planNetwork(c)
 	if err != nil {
 		return nil, err
 	}
-	if err := checkCommand(rootfs, cwd, env, c.Args[0]); err != nil {
+	etc, err := writeEtcFiles(c, plan)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkCommand(rootfs, cwd, env, c.Args[0], c.Mounts); err != nil {
 		return nil, err
 	}
 	// The container's first program is skiff-init: it makes the kernel
@@ -161,11 +166,13 @@ func (m *Manager) launch(c *container.Container, rootfs string, o StartOptions) 
 	}
 	spec, err := runspec.Build(runspec.Options{
 		Args: args, Env: env, Cwd: cwd, UID: uid, GID: gid, AddGroups: groups,
-		Hostname: c.Hostname, Terminal: c.Tty,
+		Hostname: c.Hostname, Domainname: c.Domainname, Terminal: c.Tty,
 		CapAdd: c.Host.CapAdd, CapDrop: c.Host.CapDrop, Privileged: c.Host.Privileged,
 		NoNewPrivileges: c.NoNewPrivileges, ReadOnly: c.Host.ReadonlyRootfs,
 		Mounts: mounts, EtcFiles: etc,
-		HostNetwork:   c.Host.NetworkMode == "host",
+		HostNetwork:   c.Host.NetworkMode == network.ModeHost,
+		NetNSPath:     plan.nsPath,
+		NetNSOutside:  plan.launch != nil,
 		Rootless:      m.Rootless,
 		SingleMapping: m.SingleMapping,
 		UIDMappings:   c.UIDMap,
@@ -194,6 +201,7 @@ func (m *Manager) launch(c *container.Container, rootfs string, o StartOptions) 
 		Cols:            o.Cols,
 		RootlessCgroups: m.Rootless,
 		UsernsRegistry:  m.UsernsRegistry,
+		Network:         plan.launch,
 	}
 	if c.AutoRemove && !o.Attach && len(m.Cleanup) > 0 {
 		l.Cleanup = append(append([]string{}, m.Cleanup...), c.ID)
@@ -231,7 +239,7 @@ func unwrapPath(err error) error {
 // checkCommand finds the command in the container's file system the way
 // exec will, so that a missing or unrunnable command fails the start with
 // Docker's exit codes (127, 126) instead of failing inside the container.
-func checkCommand(rootfs, cwd string, env []string, cmd string) error {
+func checkCommand(rootfs, cwd string, env []string, cmd string, mounts []runspec.Mount) error {
 	notFound := func(msg string) error {
 		return &supervisor.StartError{Code: 127, Msg: "cannot run the container's command: " + msg}
 	}
@@ -255,6 +263,13 @@ func checkCommand(rootfs, cwd string, env []string, cmd string) error {
 		}
 	}
 	for _, cand := range candidates {
+		// A command that a mount provides is not in the image to look
+		// at: exec finds it, or fails with the same codes.
+		for _, mt := range mounts {
+			if cand == mt.Destination || strings.HasPrefix(cand, strings.TrimSuffix(mt.Destination, "/")+"/") {
+				return nil
+			}
+		}
 		p, err := securejoin.SecureJoin(rootfs, cand)
 		if err != nil {
 			continue
@@ -330,58 +345,12 @@ func mkdirIn(rootfs, dir string) error {
 	return os.MkdirAll(p, 0o755)
 }
 
-// writeEtcFiles writes the container's hostname, hosts and resolv.conf
-// into its directory, from where they are bind-mounted.
-func writeEtcFiles(c *container.Container, rootless bool) (map[string]string, error) {
-	dir := c.Dir
-	files := map[string]string{
-		"/etc/hostname": c.Hostname + "\n",
-		"/etc/hosts": "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n" +
-			"127.0.1.1\t" + c.Hostname + " " + c.Name + "\n",
-		"/etc/resolv.conf": resolvConf(c.Host.NetworkMode),
-	}
-	out := map[string]string{}
-	for dst, body := range files {
-		p := filepath.Join(dir, filepath.Base(dst))
-		// Rewritten at every start: replaced atomically, but not synced.
-		if err := writeReplace(p, []byte(body)); err != nil {
-			return nil, fmt.Errorf("write %s: %w", dst, err)
-		}
-		out[dst] = p
-	}
-	return out, nil
-}
-
 func writeReplace(path string, data []byte) error {
 	tmp := path + ".tmp"
 	if err := os.WriteFile(tmp, data, 0o644); err != nil {
 		return err
 	}
 	return os.Rename(tmp, path)
-}
-
-// resolvConf is the host's resolver configuration. In a private network
-// namespace the host's loopback resolvers are out of reach, so they are
-// dropped (the networking work replaces them with a reachable one).
-func resolvConf(network string) string {
-	data, err := os.ReadFile("/etc/resolv.conf")
-	if err != nil {
-		return ""
-	}
-	if network == "host" {
-		return string(data)
-	}
-	var b strings.Builder
-	for _, line := range strings.Split(string(data), "\n") {
-		f := strings.Fields(line)
-		if len(f) >= 2 && f[0] == "nameserver" && (strings.HasPrefix(f[1], "127.") || f[1] == "::1") {
-			continue
-		}
-		if line != "" {
-			b.WriteString(line + "\n")
-		}
-	}
-	return b.String()
 }
 
 // Signal sends sig to the container's first process.

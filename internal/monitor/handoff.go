@@ -38,6 +38,11 @@ type Handoff struct {
 	HolderPath                 string
 	OutR, ErrR, StdinW, Master int
 	AIn, AOut, AErr, ACtl      int
+	// ReleaseFds are closed as soon as the container exits: they keep
+	// its network helpers alive.
+	ReleaseFds []int
+	// AfterExit, in-process only, runs as soon as the container exits.
+	AfterExit func()
 }
 
 // Keep clears close-on-exec on f so it survives the exec, and returns its
@@ -67,6 +72,9 @@ func (h Handoff) Args() []string {
 	}
 	for _, c := range h.Cleanup {
 		a = append(a, "cleanup="+c)
+	}
+	for _, fd := range h.ReleaseFds {
+		a = append(a, "release="+strconv.Itoa(fd))
 	}
 	for k, fd := range map[string]int{"lockfd": h.LockFd, "holderfd": h.HolderFd, "outr": h.OutR, "errr": h.ErrR,
 		"stdinw": h.StdinW, "master": h.Master, "ain": h.AIn, "aout": h.AOut, "aerr": h.AErr, "actl": h.ACtl} {
@@ -114,6 +122,10 @@ func ParseHandoff(args []string) (Handoff, error) {
 			h.Cgroups = append(h.Cgroups, v)
 		case "cleanup":
 			h.Cleanup = append(h.Cleanup, v)
+		case "release":
+			var fd int
+			fd, err = strconv.Atoi(v)
+			h.ReleaseFds = append(h.ReleaseFds, fd)
 		default:
 			p, known := fds[k]
 			if !known {
@@ -174,6 +186,12 @@ func Run(h Handoff) int {
 	s.Start()
 	ForwardSignals(h.Pid)
 	code := ReapUntil(h.Pid)
+	for _, fd := range h.ReleaseFds {
+		_ = unix.Close(fd)
+	}
+	if h.AfterExit != nil {
+		h.AfterExit()
+	}
 	s.Finish()
 	if lw != nil {
 		lw.Close()

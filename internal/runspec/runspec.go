@@ -43,13 +43,14 @@ type Mount struct {
 
 // Options are the parts of a container's definition that shape its spec.
 type Options struct {
-	Args      []string // process argv, resolved from entrypoint and cmd
-	Env       []string
-	Cwd       string
-	UID, GID  uint32
-	AddGroups []uint32
-	Hostname  string
-	Terminal  bool
+	Args       []string // process argv, resolved from entrypoint and cmd
+	Env        []string
+	Cwd        string
+	UID, GID   uint32
+	AddGroups  []uint32
+	Hostname   string
+	Domainname string
+	Terminal   bool
 
 	CapAdd, CapDrop []string
 	Privileged      bool
@@ -62,6 +63,13 @@ type Options struct {
 	// HostNetwork shares the host's network namespace; otherwise the
 	// container gets a private one with loopback only.
 	HostNetwork bool
+	// NetNSPath joins an existing network namespace (another
+	// container's) instead of making one.
+	NetNSPath string
+	// NetNSOutside: the network namespace is made outside the container
+	// (by its supervisor, or another container's), so a user namespace of
+	// the container's own does not own it.
+	NetNSOutside bool
 	// Rootless: inside skiff's user namespace. Some mounts (sysfs of the
 	// host's network namespace, cgroupfs) are not allowed there and are
 	// bind-mounted instead.
@@ -82,9 +90,10 @@ func Build(o Options) (*specs.Spec, error) {
 		return nil, err
 	}
 	s := &specs.Spec{
-		Version:  specs.Version,
-		Root:     &specs.Root{Readonly: o.ReadOnly},
-		Hostname: o.Hostname,
+		Version:    specs.Version,
+		Root:       &specs.Root{Readonly: o.ReadOnly},
+		Hostname:   o.Hostname,
+		Domainname: o.Domainname,
 		Process: &specs.Process{
 			Terminal:        o.Terminal,
 			Args:            o.Args,
@@ -109,7 +118,7 @@ func Build(o Options) (*specs.Spec, error) {
 		s.Process.Capabilities.Ambient = nil
 	}
 	if !o.HostNetwork {
-		s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: specs.NetworkNamespace})
+		s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: specs.NetworkNamespace, Path: o.NetNSPath})
 	}
 	if len(o.UIDMappings) > 0 {
 		s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: specs.UserNamespace})
@@ -164,8 +173,10 @@ func baseMounts(o Options) []specs.Mount {
 		sysRO = "rw"
 	}
 	// sysfs can only be mounted by the owner of the network namespace;
-	// with the host's, a rootless container gets the host's /sys bound.
-	if o.HostNetwork && o.Rootless {
+	// where the container's user namespace does not own it, the host's
+	// /sys is bound instead.
+	foreignNet := (o.HostNetwork && o.Rootless) || (len(o.UIDMappings) > 0 && (o.HostNetwork || o.NetNSOutside || o.NetNSPath != ""))
+	if foreignNet {
 		ms = append(ms, specs.Mount{Destination: "/sys", Type: "bind", Source: "/sys", Options: []string{"rbind", "nosuid", "noexec", "nodev", sysRO}})
 	} else {
 		ms = append(ms, specs.Mount{Destination: "/sys", Type: "sysfs", Source: "sysfs", Options: []string{"nosuid", "noexec", "nodev", sysRO}})

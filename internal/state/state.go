@@ -32,6 +32,9 @@ type State struct {
 	ExitCode      int       `json:"exitCode"`
 	OOMKilled     bool      `json:"oomKilled"`
 	Error         string    `json:"error,omitempty"`
+	// Ports are the published ports while it runs, as network.Port's
+	// Encode writes them.
+	Ports []string `json:"ports,omitempty"`
 }
 
 // Write replaces the state file atomically and durably: the exit code of a
@@ -59,6 +62,9 @@ func (st State) encode() []byte {
 	o.Int("exitCode", st.ExitCode).Bool("oomKilled", st.OOMKilled)
 	if st.Error != "" {
 		o.String("error", st.Error)
+	}
+	if len(st.Ports) > 0 {
+		o.Strings("ports", st.Ports)
 	}
 	return o.Bytes()
 }

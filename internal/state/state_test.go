@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 	"time"
 )
@@ -13,6 +14,7 @@ func TestWriteReadsBackWithEncodingJSON(t *testing.T) {
 		{Status: StatusRunning, Pid: 12, SupervisorPid: 11, StartedAt: time.Now().UTC()},
 		{Status: StatusExited, StartedAt: time.Now().UTC(), FinishedAt: time.Now().UTC(), ExitCode: 137, OOMKilled: true, Error: "killed \"hard\""},
 		{Status: StatusCreated},
+		{Status: StatusRunning, Pid: 5, Ports: []string{"|8080|80|tcp", "127.0.0.1|53|53|udp"}},
 	}
 	for _, want := range tests {
 		p := filepath.Join(t.TempDir(), "state.json")
@@ -28,7 +30,7 @@ func TestWriteReadsBackWithEncodingJSON(t *testing.T) {
 			t.Errorf("times: %+v vs %+v", got, want)
 		}
 		got.StartedAt, got.FinishedAt, want.StartedAt, want.FinishedAt = time.Time{}, time.Time{}, time.Time{}, time.Time{}
-		if got != want {
+		if !reflect.DeepEqual(got, want) {
 			t.Errorf("got %+v, want %+v", got, want)
 		}
 		ref, _ := json.Marshal(want)

@@ -20,6 +20,8 @@ import (
 	"os"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/skiff-containers/skiff/internal/network"
 )
 
 // Descriptor numbers in the supervisor.
@@ -54,6 +56,17 @@ type Launch struct {
 	// UsernsRegistry, when set, is where the supervisor registers as a
 	// holder of its user namespace (rootless).
 	UsernsRegistry string `json:"usernsRegistry,omitempty"`
+	// Network, when set, asks the supervisor to prepare the container's
+	// network namespace itself before the container joins it.
+	Network *NetworkLaunch `json:"network,omitempty"`
+}
+
+// NetworkLaunch is a private network for the container to start in.
+type NetworkLaunch struct {
+	// Slirp gives it outbound access through slirp4netns.
+	Slirp bool `json:"slirp"`
+	// Ports to publish, host ports chosen.
+	Ports []network.Port `json:"ports,omitempty"`
 }
 
 // Exec describes a process to run in a running container.
@@ -81,6 +94,8 @@ type Result struct {
 	Pid      int    `json:"pid,omitempty"`
 	Error    string `json:"error,omitempty"`
 	ExitCode int    `json:"exitCode,omitempty"` // 125, 126 or 127 with Error
+	// Warnings are for the user: what the container runs without.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // WriteJSON writes v to path (0600).

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"os/signal"
@@ -43,6 +44,18 @@ func runContainer(path string) int {
 	} else {
 		lw.Close()
 	}
+	// The network comes first: a port that cannot be published fails the
+	// start before anything of the container exists.
+	var netw *containerNetwork
+	if l.Network != nil {
+		if netw, err = setupNetwork(context.Background(), &l, os.Stderr); err != nil {
+			return rep.fail(125, "%v", err)
+		}
+	}
+	fail := func(code int, format string, a ...any) int {
+		netw.close()
+		return rep.fail(code, format, a...)
+	}
 	cfg, err := specconv.CreateLibcontainerConfig(&specconv.CreateOpts{
 		CgroupName:      l.ID,
 		Spec:            l.Spec,
@@ -50,7 +63,7 @@ func runContainer(path string) int {
 		RootlessCgroups: l.RootlessCgroups,
 	})
 	if err != nil {
-		return rep.fail(125, "container config: %v", err)
+		return fail(125, "container config: %v", err)
 	}
 	// The container dies with its supervisor, so a killed supervisor
 	// never leaves a container nobody accounts for.
@@ -58,18 +71,18 @@ func runContainer(path string) int {
 
 	_ = os.RemoveAll(filepath.Join(l.RuntimeRoot, l.ID))
 	if err := os.MkdirAll(l.RuntimeRoot, 0o700); err != nil {
-		return rep.fail(125, "runtime directory: %v", err)
+		return fail(125, "runtime directory: %v", err)
 	}
 	ctr, err := libcontainer.Create(l.RuntimeRoot, l.ID, cfg)
 	if err != nil {
-		return rep.fail(125, "create container: %v", err)
+		return fail(125, "create container: %v", err)
 	}
 	proc := newProcess(l.Spec.Process)
 	proc.Init = true
 	io, err := setupIO(proc, ioOptions{tty: l.Tty, stdin: l.Stdin, attach: l.Attach, rows: l.Rows, cols: l.Cols})
 	if err != nil {
 		_ = ctr.Destroy()
-		return rep.fail(125, "set up container stdio: %v", err)
+		return fail(125, "set up container stdio: %v", err)
 	}
 	// The container's parent-death signal fires when the thread that
 	// forked it ends; keep that thread for the life of the process.
@@ -78,26 +91,34 @@ func runContainer(path string) int {
 		io.abort()
 		_ = ctr.Destroy()
 		unmount(l.Spec.Root.Path)
-		return rep.fail(startErrorCode(err), "%s", startErrorMessage(err))
+		return fail(startErrorCode(err), "%s", startErrorMessage(err))
 	}
 	pid, err := proc.Pid()
 	if err != nil {
 		_ = ctr.Signal(unix.SIGKILL)
 		_ = ctr.Destroy()
-		return rep.fail(125, "container pid: %v", err)
+		return fail(125, "container pid: %v", err)
 	}
 	if err := io.started(); err != nil {
 		_ = ctr.Signal(unix.SIGKILL)
 		_ = ctr.Destroy()
-		return rep.fail(125, "container console: %v", err)
+		return fail(125, "container console: %v", err)
 	}
 	started := time.Now().UTC()
-	if err := state.Write(l.StatePath, state.State{Status: state.StatusRunning, Pid: pid, SupervisorPid: os.Getpid(), StartedAt: started}); err != nil {
+	rs := state.State{Status: state.StatusRunning, Pid: pid, SupervisorPid: os.Getpid(), StartedAt: started}
+	var warnings []string
+	if netw != nil {
+		for _, p := range l.Network.Ports {
+			rs.Ports = append(rs.Ports, p.Encode())
+		}
+		warnings = netw.warnings
+	}
+	if err := state.Write(l.StatePath, rs); err != nil {
 		_ = ctr.Signal(unix.SIGKILL)
 		_ = ctr.Destroy()
-		return rep.fail(125, "record state: %v", err)
+		return fail(125, "record state: %v", err)
 	}
-	rep.send(supervisor.Result{Pid: pid})
+	rep.send(supervisor.Result{Pid: pid, Warnings: warnings})
 
 	// From here on only watching is left: become skiff-monitor, which
 	// keeps this pid, the container as its child, and these descriptors,
@@ -116,9 +137,18 @@ func runContainer(path string) int {
 			h.Cgroups = append(h.Cgroups, p)
 		}
 	}
+	if netw != nil && netw.helper != nil {
+		h.ReleaseFds = append(h.ReleaseFds, monitor.Keep(netw.helper.ExitW))
+	}
 	st := &io.streams
 	h.OutR, h.ErrR, h.StdinW, h.Master = monitor.Keep(st.OutR), monitor.Keep(st.ErrR), monitor.Keep(st.StdinW), monitor.Keep(st.Master)
 	h.AIn, h.AOut, h.AErr, h.ACtl = monitor.Keep(st.AIn), monitor.Keep(st.AOut), monitor.Keep(st.AErr), monitor.Keep(st.ACtl)
+	if netw != nil && netw.ports != nil {
+		// Published ports are served from this process, so it stays
+		// (see docs/networking.md).
+		h.AfterExit = netw.close
+		return monitor.Run(h)
+	}
 	if bin, err := supervisor.Helper("skiff-monitor"); err == nil {
 		err = monitor.Exec(bin, h)
 		fmt.Fprintf(os.Stderr, "skiff-supervisor: exec %s: %v; watching in-process\n", bin, err)

@@ -88,11 +88,20 @@ func run(skiffBin, out string, runs int) error {
 		return err
 	}
 	results = append(results, r)
-	rs, err := benchRun(e)
+	re, err := prepareRun(e)
+	if err != nil {
+		return err
+	}
+	rs, err := benchRun(e, re)
 	if err != nil {
 		return err
 	}
 	results = append(results, rs...)
+	ns, err := benchNetwork(e, re, median(rs[0].skiff))
+	if err != nil {
+		return err
+	}
+	results = append(results, ns...)
 	report := render(e, results)
 	fmt.Print(report)
 	return os.WriteFile(out, []byte(report), 0o644)
@@ -135,10 +144,13 @@ func benchPull(e *env) (result, error) {
 	return res, nil
 }
 
-// benchRun: `run --rm IMAGE true` on a warm image, no network, and the
-// memory of the process that owns an idle running container (skiff's
-// supervisor, podman's conmon).
-func benchRun(e *env) ([]result, error) {
+// runEnv is a skiff and a podman store with the busybox image pulled.
+type runEnv struct {
+	ref, sk, pm   string
+	skiff, podman func(args ...string) []string
+}
+
+func prepareRun(e *env) (*runEnv, error) {
 	ref := e.reg.Addr + "/bench/busybox:latest"
 	img, err := testenv.Busybox(runtime.GOARCH)
 	if err != nil {
@@ -148,21 +160,31 @@ func benchRun(e *env) ([]result, error) {
 		return nil, err
 	}
 	sk := e.sandbox("run-skiff")
-	skiff := func(args ...string) []string {
-		return append([]string{"--root", filepath.Join(sk, "store"), "--runroot", filepath.Join(sk, "run")}, args...)
-	}
 	pm := e.sandbox("run-podman")
-	podman := func(args ...string) []string {
-		return append([]string{"--root", filepath.Join(pm, "store"), "--runroot", filepath.Join(pm, "run"), "--storage-driver", "overlay", "--runtime", "runc", "--cgroup-manager", "cgroupfs", "--events-backend", "none"}, args...)
+	re := &runEnv{ref: ref, sk: sk, pm: pm,
+		skiff: func(args ...string) []string {
+			return append([]string{"--root", filepath.Join(sk, "store"), "--runroot", filepath.Join(sk, "run")}, args...)
+		},
+		podman: func(args ...string) []string {
+			return append([]string{"--root", filepath.Join(pm, "store"), "--runroot", filepath.Join(pm, "run"), "--storage-driver", "overlay", "--runtime", "runc", "--cgroup-manager", "cgroupfs", "--events-backend", "none"}, args...)
+		},
 	}
-	if _, err := e.output(sk, e.skiff, skiff("pull", "-q", ref)...); err != nil {
+	if _, err := e.output(sk, e.skiff, re.skiff("pull", "-q", ref)...); err != nil {
 		return nil, err
 	}
 	if e.podman != "" {
-		if _, err := e.output(pm, e.podman, podman("pull", "-q", "--tls-verify=false", ref)...); err != nil {
+		if _, err := e.output(pm, e.podman, re.podman("pull", "-q", "--tls-verify=false", ref)...); err != nil {
 			return nil, err
 		}
 	}
+	return re, nil
+}
+
+// benchRun: `run --rm IMAGE true` on a warm image, no network, and the
+// memory of the process that owns an idle running container (skiff's
+// supervisor, podman's conmon).
+func benchRun(e *env, re *runEnv) ([]result, error) {
+	ref, sk, pm, skiff, podman := re.ref, re.sk, re.pm, re.skiff, re.podman
 	lat := result{
 		name: "run --rm IMAGE true (warm, --network none)", unit: "s",
 		target: "skiff <= 0.10 x podman (runc)",
@@ -191,7 +213,7 @@ func benchRun(e *env) ([]result, error) {
 	}
 	for i := 0; i < 3; i++ {
 		name := fmt.Sprintf("idle%d", i)
-		if _, err := e.output(sk, e.skiff, skiff("run", "-d", "--name", name, ref, "sleep", "600")...); err != nil {
+		if _, err := e.output(sk, e.skiff, skiff("run", "-d", "--name", name, "--network", "none", ref, "sleep", "600")...); err != nil {
 			return nil, err
 		}
 		time.Sleep(500 * time.Millisecond)

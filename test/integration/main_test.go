@@ -42,6 +42,10 @@ type suite struct {
 	noSub *testenv.User
 	// Images pushed to the registry.
 	busybox, multi, sharedA, sharedB, big string
+	// netimg is busybox with netutil (UDP echo and client).
+	netimg string
+	// tunMode is /dev/net/tun's mode before the set-up made it usable.
+	tunMode os.FileMode
 }
 
 var st suite
@@ -97,6 +101,9 @@ func setup() (int, error) {
 		if _, err := testenv.EnsureUser("containers", true, autoStart); err != nil {
 			return 0, err
 		}
+	}
+	if err := tunUsable(); err != nil {
+		return 0, err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -162,6 +169,18 @@ func pushImages() error {
 			return fmt.Errorf("push %s: %w", ref, err)
 		}
 	}
+	st.netimg = r + "/test/net:latest"
+	netutil, err := testenv.GoProgram("../netutil", "usr/bin/netutil")
+	if err != nil {
+		return err
+	}
+	netimg, err := testenv.Busybox(arch, netutil)
+	if err != nil {
+		return err
+	}
+	if err := testenv.Push(st.netimg, netimg); err != nil {
+		return fmt.Errorf("push net: %w", err)
+	}
 	big, err := testenv.WithRandomLayers(arch, 4, 8<<20)
 	if err != nil {
 		return err
@@ -172,7 +191,21 @@ func pushImages() error {
 	return nil
 }
 
+// tunUsable makes /dev/net/tun usable by the test users, as distributions
+// ship it, when it is not (teardown restores it).
+func tunUsable() error {
+	fi, err := os.Stat("/dev/net/tun")
+	if err != nil || os.Geteuid() != 0 || fi.Mode().Perm() == 0o666 {
+		return nil
+	}
+	st.tunMode = fi.Mode().Perm()
+	return os.Chmod("/dev/net/tun", 0o666)
+}
+
 func teardown() {
+	if st.tunMode != 0 {
+		_ = os.Chmod("/dev/net/tun", st.tunMode)
+	}
 	if st.reg != nil {
 		st.reg.Stop()
 	}

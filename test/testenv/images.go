@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
@@ -24,7 +26,7 @@ const BusyboxPath = "/bin/busybox"
 
 // Applets linked into the test image's /bin.
 var applets = []string{"sh", "ls", "cat", "echo", "true", "false", "sleep", "id", "hostname", "ps", "mount",
-	"touch", "mkdir", "rm", "stat", "env", "grep", "wc", "head", "tail", "yes", "dd", "kill", "whoami", "pwd", "test", "[", "nc", "wget", "httpd", "top", "uname", "readlink", "chown", "seq", "date", "tr", "cut", "find"}
+	"touch", "mkdir", "rm", "stat", "env", "grep", "wc", "head", "tail", "yes", "dd", "kill", "whoami", "pwd", "test", "[", "nc", "wget", "httpd", "top", "uname", "readlink", "chown", "seq", "date", "tr", "cut", "find", "ip", "nslookup", "sed"}
 
 // File is one extra file for a test layer.
 type File struct {
@@ -189,4 +191,26 @@ func PushAuth(ref string, obj any, auth authn.Authenticator) error {
 		return remote.WriteIndex(r, v, remote.WithAuth(auth))
 	}
 	return fmt.Errorf("cannot push %T", obj)
+}
+
+// GoProgram builds the Go main package in dir as a static binary and
+// returns it as a file for a test layer at path.
+func GoProgram(dir, path string) (File, error) {
+	tmp, err := os.MkdirTemp("", "skiff-goprog-")
+	if err != nil {
+		return File{}, err
+	}
+	defer os.RemoveAll(tmp)
+	out := filepath.Join(tmp, filepath.Base(path))
+	cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", out, ".")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		return File{}, fmt.Errorf("build %s: %v: %s", dir, err, msg)
+	}
+	body, err := os.ReadFile(out)
+	if err != nil {
+		return File{}, err
+	}
+	return File{Path: path, Body: string(body), Mode: 0o755}, nil
 }

@@ -49,7 +49,7 @@ func startRegistry(ctx context.Context, dir, extra string) (*Registry, error) {
 	if err != nil {
 		return nil, fmt.Errorf("docker-registry not installed (apt-get install docker-registry): %w", err)
 	}
-	port, err := freePort()
+	port, err := FreePort()
 	if err != nil {
 		return nil, err
 	}
@@ -119,7 +119,8 @@ func (r *Registry) BlobPath(hex string) string {
 	return filepath.Join(r.Dir, "storage", "docker", "registry", "v2", "blobs", "sha256", hex[:2], hex, "data")
 }
 
-func freePort() (int, error) {
+// FreePort is a TCP port on 127.0.0.1 that nobody listens on right now.
+func FreePort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return 0, err

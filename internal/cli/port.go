@@ -1,0 +1,63 @@
+package cli
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/skiff-containers/skiff/internal/container"
+	"github.com/skiff-containers/skiff/internal/network"
+)
+
+func (s *session) portCommand() *cli.Command {
+	return &cli.Command{
+		Name: "port", Usage: "list a running container's published ports, or the host side of one",
+		ArgsUsage: "CONTAINER [PORT[/PROTO]]",
+		Action:    s.portAction,
+	}
+}
+
+func (s *session) portAction(c *cli.Context) error {
+	if err := needArgs(c, 1, "a container"); err != nil {
+		return err
+	}
+	if c.NArg() > 2 {
+		return usagef("'%s' takes a container and at most one port", c.Command.HelpName)
+	}
+	var want string
+	if c.NArg() == 2 {
+		ps, err := network.ParseExposed(c.Args().Get(1))
+		if err != nil || len(ps) != 1 {
+			return usagef("invalid port %q: use PORT or PORT/PROTO", c.Args().Get(1))
+		}
+		want = ps[0].Key()
+	}
+	_, ctr, err := s.lookupContainer(c.Args().First())
+	if err != nil {
+		return err
+	}
+	st, err := ctr.State()
+	if err != nil {
+		return err
+	}
+	if st.Status != container.StatusRunning {
+		return fmt.Errorf("container %s is not running: its ports are published only while it runs", ctr.Name)
+	}
+	var lines []string
+	for _, p := range network.DecodeAll(st.Ports) {
+		switch {
+		case want == "":
+			lines = append(lines, p.Key()+" -> "+p.HostAddr())
+		case p.Key() == want:
+			lines = append(lines, p.HostAddr())
+		}
+	}
+	if want != "" && len(lines) == 0 {
+		return fmt.Errorf("no public port %s published for %s", want, ctr.Name)
+	}
+	if len(lines) > 0 {
+		fmt.Fprintln(s.io.Out, strings.Join(lines, "\n"))
+	}
+	return nil
+}

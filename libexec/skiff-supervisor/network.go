@@ -1,0 +1,81 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/skiff-containers/skiff/internal/network"
+	"github.com/skiff-containers/skiff/internal/network/netns"
+	"github.com/skiff-containers/skiff/internal/network/portfwd"
+	"github.com/skiff-containers/skiff/internal/network/slirp"
+	"github.com/skiff-containers/skiff/internal/supervisor"
+)
+
+// containerNetwork is the network a supervisor prepares for its container
+// and keeps for as long as the container runs.
+type containerNetwork struct {
+	ns       *os.File
+	helper   *slirp.Helper
+	ports    *portfwd.Forwarder
+	warnings []string
+}
+
+// setupNetwork makes the container's network namespace, gives it outbound
+// access and publishes its ports, and points the spec at it. A missing
+// helper is a warning (the container gets loopback only); a port that
+// cannot be published is an error, before anything started.
+func setupNetwork(ctx context.Context, l *supervisor.Launch, diag io.Writer) (*containerNetwork, error) {
+	ns, err := netns.New()
+	if err != nil {
+		return nil, err
+	}
+	n := &containerNetwork{ns: ns}
+	for i, nsp := range l.Spec.Linux.Namespaces {
+		if nsp.Type == specs.NetworkNamespace {
+			l.Spec.Linux.Namespaces[i].Path = netns.Path(ns)
+		}
+	}
+	if l.Network.Slirp {
+		n.startHelper(ctx, diag)
+	}
+	if len(l.Network.Ports) > 0 {
+		self := fmt.Sprintf("/proc/self/fd/%d", ns.Fd())
+		fw, err := portfwd.Start(ctx, self, filepath.Dir(l.LockPath), l.Network.Ports, diag)
+		if err != nil {
+			n.close()
+			return nil, err
+		}
+		n.ports = fw
+	}
+	return n, nil
+}
+
+func (n *containerNetwork) startHelper(ctx context.Context, diag io.Writer) {
+	bin, err := slirp.Usable()
+	if err == nil {
+		n.helper, err = slirp.Start(ctx, slirp.Options{Binary: bin, NetNS: n.ns, MTU: network.SlirpMTU, Log: diag})
+	}
+	if err != nil {
+		n.warnings = append(n.warnings, "the container has loopback only, no outbound network: "+err.Error())
+	}
+}
+
+// close releases everything: after the container exited, or when it
+// could not start.
+func (n *containerNetwork) close() {
+	if n == nil {
+		return
+	}
+	if n.ports != nil {
+		n.ports.Close()
+	}
+	if n.helper != nil {
+		n.helper.Close()
+	}
+	n.ns.Close()
+}

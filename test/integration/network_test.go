@@ -1,0 +1,406 @@
+package integration
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// netSandbox is a sandbox with the network test image pulled as "net".
+func netSandbox(t *testing.T) *sandbox {
+	t.Helper()
+	sb := runSandbox(t)
+	sb.OK("pull", "-q", st.netimg)
+	sb.OK("tag", st.netimg, "net")
+	return sb
+}
+
+// hostIP is an address of this machine other than loopback, or "".
+func hostIP() string {
+	addrs, _ := net.InterfaceAddrs()
+	for _, a := range addrs {
+		if n, ok := a.(*net.IPNet); ok && n.IP.To4() != nil && !n.IP.IsLoopback() && !n.IP.IsLinkLocalUnicast() {
+			return n.IP.String()
+		}
+	}
+	return ""
+}
+
+// serveHTTP serves body on addr (port 0: a free one) until the test ends.
+func serveHTTP(t *testing.T, addr, body string) int {
+	t.Helper()
+	l, err := net.Listen("tcp4", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, body) })}
+	go srv.Serve(l)
+	t.Cleanup(func() { srv.Close() })
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// serveUDPEcho echoes datagrams on 127.0.0.1 until the test ends.
+func serveUDPEcho(t *testing.T) int {
+	t.Helper()
+	pc, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pc.Close() })
+	go func() {
+		buf := make([]byte, 2048)
+		for {
+			n, a, err := pc.ReadFrom(buf)
+			if err != nil {
+				return
+			}
+			pc.WriteTo(append([]byte("host:"), buf[:n]...), a)
+		}
+	}()
+	return pc.LocalAddr().(*net.UDPAddr).Port
+}
+
+// freePort is a TCP port nobody listens on right now.
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", ":0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// httpGet fetches a URL, retrying briefly while the server comes up.
+func httpGet(t *testing.T, url string) string {
+	t.Helper()
+	c := &http.Client{Timeout: 3 * time.Second}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		resp, err := c.Get(url)
+		if err == nil {
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			return string(b)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("GET %s: %v", url, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// udpRoundTrip sends msg to addr and returns the reply.
+func udpRoundTrip(t *testing.T, addr, msg string) string {
+	t.Helper()
+	c, err := net.Dial("udp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	buf := make([]byte, 2048)
+	for range 40 {
+		c.Write([]byte(msg))
+		c.SetReadDeadline(time.Now().Add(250 * time.Millisecond))
+		if n, err := c.Read(buf); err == nil {
+			return string(buf[:n])
+		}
+	}
+	t.Fatalf("no UDP reply from %s", addr)
+	return ""
+}
+
+// canBind reports whether a TCP port on all addresses is free.
+func canBind(port int) bool {
+	l, err := net.Listen("tcp", ":"+strconv.Itoa(port))
+	if err != nil {
+		return false
+	}
+	l.Close()
+	return true
+}
+
+func waitPortFree(t *testing.T, port int) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !canBind(port) {
+		if time.Now().After(deadline) {
+			t.Fatalf("host port %d still taken", port)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestNetworkDefault(t *testing.T) {
+	sb := netSandbox(t)
+	r := sb.OK("run", "--rm", "net", "sh", "-c", "ip -4 addr show tap0; ip route; cat /etc/resolv.conf /etc/hosts")
+	for _, want := range []string{"10.0.2.100/24", "default via 10.0.2.2", "nameserver 10.0.2.3", "10.0.2.2\thost.containers.internal host.docker.internal"} {
+		if !strings.Contains(r.Out, want) {
+			t.Errorf("missing %q in:\n%s", want, r.Out)
+		}
+	}
+	if r.Err != "" {
+		t.Errorf("warnings on a working network: %s", r.Err)
+	}
+
+	// A service the host binds to loopback, through host.containers.internal.
+	port := serveHTTP(t, "127.0.0.1:0", "from-host-loopback")
+	out := sb.OK("run", "--rm", "net", "wget", "-qO-", fmt.Sprintf("http://host.containers.internal:%d/", port)).Out
+	if out != "from-host-loopback" {
+		t.Errorf("host.containers.internal: got %q", out)
+	}
+	out = sb.OK("run", "--rm", "net", "wget", "-qO-", fmt.Sprintf("http://host.docker.internal:%d/", port)).Out
+	if out != "from-host-loopback" {
+		t.Errorf("host.docker.internal: got %q", out)
+	}
+	// UDP out and back.
+	uport := serveUDPEcho(t)
+	out = sb.OK("run", "--rm", "net", "netutil", "udp-send", fmt.Sprintf("host.containers.internal:%d", uport), "hi").Out
+	if strings.TrimSpace(out) != "host:hi" {
+		t.Errorf("UDP to the host: got %q", out)
+	}
+	// Outbound TCP to an address of the machine's own network.
+	if ip := hostIP(); ip != "" {
+		port := serveHTTP(t, ip+":0", "from-host-network")
+		out := sb.OK("run", "--rm", "net", "wget", "-qO-", fmt.Sprintf("http://%s:%d/", ip, port)).Out
+		if out != "from-host-network" {
+			t.Errorf("outbound to %s: got %q", ip, out)
+		}
+	}
+	// DNS through slirp4netns's forwarder, where the host resolves names.
+	if addrs, err := net.LookupHost("deb.debian.org"); err == nil && len(addrs) > 0 {
+		out := sb.OK("run", "--rm", "net", "nslookup", "deb.debian.org").Out
+		if !strings.Contains(out, "10.0.2.3") || !strings.Contains(out, "Address") {
+			t.Errorf("DNS: %s", out)
+		}
+	}
+	// The helper goes with the container.
+	waitNoProcesses(t)
+}
+
+func TestNetworkNameOptions(t *testing.T) {
+	sb := netSandbox(t)
+	out := sb.OK("run", "--rm", "--hostname", "web", "--domainname", "example.org",
+		"--dns", "192.0.2.53", "--dns-search", "corp.example", "--dns-option", "ndots:2",
+		"--add-host", "db:192.0.2.10", "--add-host", "gw:host-gateway", "--name", "named",
+		"net", "sh", "-c", "cat /etc/resolv.conf /etc/hosts /proc/sys/kernel/domainname; hostname").Out
+	for _, want := range []string{
+		"search corp.example\n", "nameserver 192.0.2.53\n", "options ndots:2\n",
+		"192.0.2.10\tdb\n", "10.0.2.2\tgw\n", "10.0.2.100\tweb.example.org web named\n",
+		"example.org\nweb\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("missing %q in:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "nameserver 10.0.2.3") {
+		t.Errorf("--dns did not replace the default resolver:\n%s", out)
+	}
+}
+
+func TestPublishTCPAndUDP(t *testing.T) {
+	sb := netSandbox(t)
+	tcpPort, udpPort := freePort(t), freePort(t)
+	sb.OK("run", "-d", "--name", "web", "-p", fmt.Sprintf("%d:80", tcpPort), "-p", fmt.Sprintf("%d:9000/udp", udpPort),
+		"net", "sh", "-c", "echo served-from-container > /tmp/index.html; httpd -p 80 -h /tmp; exec netutil udp-echo 9000")
+	if got := httpGet(t, fmt.Sprintf("http://127.0.0.1:%d/index.html", tcpPort)); got != "served-from-container\n" {
+		t.Errorf("through -p on loopback: %q", got)
+	}
+	// From another machine's point of view: the host's own address.
+	if ip := hostIP(); ip != "" {
+		if got := httpGet(t, fmt.Sprintf("http://%s:%d/index.html", ip, tcpPort)); got != "served-from-container\n" {
+			t.Errorf("through -p on %s: %q", ip, got)
+		}
+	}
+	if got := udpRoundTrip(t, fmt.Sprintf("127.0.0.1:%d", udpPort), "ping"); got != "echo:ping" {
+		t.Errorf("UDP through -p: %q", got)
+	}
+
+	out := sb.OK("port", "web").Out
+	want := fmt.Sprintf("80/tcp -> 0.0.0.0:%d\n9000/udp -> 0.0.0.0:%d\n", tcpPort, udpPort)
+	if out != want {
+		t.Errorf("port: got %q, want %q", out, want)
+	}
+	if out := sb.OK("port", "web", "9000/udp").Out; out != fmt.Sprintf("0.0.0.0:%d\n", udpPort) {
+		t.Errorf("port web 9000/udp: %q", out)
+	}
+	sb.Fails("no public port 81/tcp", "port", "web", "81")
+	if out := sb.OK("ps", "--format", "{{.Ports}}").Out; !strings.Contains(out, fmt.Sprintf("0.0.0.0:%d->80/tcp", tcpPort)) {
+		t.Errorf("ps ports: %q", out)
+	}
+	if out := sb.OK("inspect", "-f", `{{(index .NetworkSettings.Ports "80/tcp" 0).HostPort}}`, "web").Out; out != strconv.Itoa(tcpPort)+"\n" {
+		t.Errorf("inspect ports: %q", out)
+	}
+
+	// Stopping frees the host port at once.
+	sb.OK("stop", "-t", "1", "web")
+	waitPortFree(t, tcpPort)
+	if out := sb.OK("ps", "-a", "--format", "{{.Ports}}").Out; strings.TrimSpace(out) != "" {
+		t.Errorf("a stopped container shows ports: %q", out)
+	}
+	// And starting again publishes them again.
+	sb.OK("start", "web")
+	if got := httpGet(t, fmt.Sprintf("http://127.0.0.1:%d/index.html", tcpPort)); got != "served-from-container\n" {
+		t.Errorf("after restart: %q", got)
+	}
+	sb.OK("rm", "-f", "web")
+	waitPortFree(t, tcpPort)
+	waitNoProcesses(t)
+}
+
+func TestPublishRangesAndFreePorts(t *testing.T) {
+	sb := netSandbox(t)
+	base := freePort(t)
+	for !canBind(base+1) || base+1 > 65535 {
+		base = freePort(t)
+	}
+	sb.OK("run", "-d", "--name", "multi", "-p", fmt.Sprintf("127.0.0.1:%d-%d:8080-8081", base, base+1),
+		"-p", "80", "--expose", "8090", "-P", "net", "sh", "-c",
+		"echo a > /tmp/a; echo b > /tmp/b; httpd -p 8080 -h /tmp; httpd -p 8081 -h /tmp; httpd -p 80 -h /tmp; httpd -p 8090 -h /tmp; sleep 600")
+	if got := httpGet(t, fmt.Sprintf("http://127.0.0.1:%d/a", base)); got != "a\n" {
+		t.Errorf("range, first port: %q", got)
+	}
+	if got := httpGet(t, fmt.Sprintf("http://127.0.0.1:%d/b", base+1)); got != "b\n" {
+		t.Errorf("range, second port: %q", got)
+	}
+	for _, p := range []string{"80", "8090"} {
+		hp := strings.TrimSpace(sb.OK("port", "multi", p).Out)
+		_, port, err := net.SplitHostPort(hp)
+		if err != nil || port == "0" {
+			t.Fatalf("port multi %s: %q", p, hp)
+		}
+		if got := httpGet(t, "http://127.0.0.1:"+port+"/a"); got != "a\n" {
+			t.Errorf("free port for %s: %q", p, got)
+		}
+	}
+	// Bound to loopback only: not on the host's other addresses.
+	if ip := hostIP(); ip != "" {
+		if c, err := net.DialTimeout("tcp", fmt.Sprintf("%s:%d", ip, base), time.Second); err == nil {
+			c.Close()
+			t.Errorf("127.0.0.1:%d is reachable on %s", base, ip)
+		}
+	}
+}
+
+func TestPublishPortInUse(t *testing.T) {
+	sb := netSandbox(t)
+	l, err := net.Listen("tcp", ":0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	port := l.Addr().(*net.TCPAddr).Port
+	r := sb.Fails("already in use", "run", "-d", "--name", "clash", "-p", fmt.Sprintf("%d:80", port), "net", "sleep", "600")
+	if n := strings.Count(strings.TrimSpace(r.Err), "\n"); n != 0 {
+		t.Errorf("more than one error line: %q", r.Err)
+	}
+	if out := sb.OK("ps", "-aq").Out; out != "" {
+		t.Errorf("a container was left: %q", out)
+	}
+	waitNoProcesses(t)
+}
+
+func TestPublishReleasedWhenSupervisorKilled(t *testing.T) {
+	sb := netSandbox(t)
+	port := freePort(t)
+	sb.OK("run", "-d", "--name", "victim", "-p", fmt.Sprintf("%d:80", port), "net", "httpd", "-f", "-p", "80", "-h", "/tmp")
+	httpGet(t, fmt.Sprintf("http://127.0.0.1:%d/", port))
+	sup := inspectInt(t, sb, "victim", ".State.SupervisorPid")
+	if err := syscall.Kill(sup, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	waitPortFree(t, port)
+	// No helper, namespace holder or container outlives it.
+	waitNoProcesses(t)
+	if out := sb.OK("ps", "-a", "--format", "{{.Status}}|{{.Ports}}").Out; !strings.HasPrefix(out, "Exited (137)") || !strings.HasSuffix(out, "|\n") {
+		t.Errorf("after the kill: %q", out)
+	}
+	sb.OK("rm", "victim")
+}
+
+func TestNetworkContainerMode(t *testing.T) {
+	sb := netSandbox(t)
+	sb.OK("run", "-d", "--name", "server", "net", "sh", "-c", "echo shared > /tmp/s; httpd -f -p 127.0.0.1:8080 -h /tmp")
+	var out string
+	for range 50 {
+		r := sb.Skiff("run", "--rm", "--network", "container:server", "net", "wget", "-qO-", "http://127.0.0.1:8080/s")
+		if out = r.Out; r.Code == 0 {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if out != "shared\n" {
+		t.Errorf("through the shared namespace: %q", out)
+	}
+	sb.Fails("no such container", "run", "--rm", "--network", "container:nosuch", "net", "true")
+	sb.OK("stop", "-t", "0", "server")
+	sb.Fails("is not running", "run", "--rm", "--network", "container:server", "net", "true")
+}
+
+// TestNetworkFallbackWithoutTun: where /dev/net/tun cannot be opened the
+// container still runs, with loopback only, and one warning says why.
+func TestNetworkFallbackWithoutTun(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to change /dev/net/tun's mode")
+	}
+	fi, err := os.Stat("/dev/net/tun")
+	if err != nil {
+		t.Skip("no /dev/net/tun")
+	}
+	sb := netSandbox(t)
+	if err := os.Chmod("/dev/net/tun", 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.Chmod("/dev/net/tun", fi.Mode().Perm()) })
+	r := sb.OK("run", "--rm", "net", "ls", "/sys/class/net")
+	if r.Out != "lo\n" {
+		t.Errorf("interfaces: %q", r.Out)
+	}
+	if strings.Count(r.Err, "warning") != 1 || !strings.Contains(r.Err, "/dev/net/tun") || !strings.Contains(r.Err, "loopback only") {
+		t.Errorf("warning: %q", r.Err)
+	}
+	// Published ports do not need the helper.
+	port := freePort(t)
+	sb.OK("run", "-d", "--name", "lo-only", "-p", fmt.Sprintf("%d:80", port), "net", "sh", "-c", "echo ok > /tmp/i; httpd -f -p 80 -h /tmp")
+	if got := httpGet(t, fmt.Sprintf("http://127.0.0.1:%d/i", port)); got != "ok\n" {
+		t.Errorf("ports without the helper: %q", got)
+	}
+}
+
+func TestNetworkBadInput(t *testing.T) {
+	sb := netSandbox(t)
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-p", "abc"}, "invalid -p"},
+		{[]string{"-p", "70000:80"}, "not a port number"},
+		{[]string{"-p", "8000-8002:80-81"}, "ranges differ"},
+		{[]string{"-p", "1.2.3:80:80"}, "not an IP address"},
+		{[]string{"-p", "8080:80/sctp"}, "not supported"},
+		{[]string{"-p", "8080:80", "-p", "8080:81"}, "published twice"},
+		{[]string{"-p", "8080:80", "--network", "none"}, "cannot be published"},
+		{[]string{"-p", "8080:80", "--network", "host"}, "cannot be published"},
+		{[]string{"--network", "bogus"}, "invalid --network"},
+		{[]string{"--network", "container:"}, "name the container"},
+		{[]string{"--dns", "resolver"}, "invalid --dns"},
+		{[]string{"--add-host", "nohost"}, "invalid --add-host"},
+		{[]string{"--add-host", "h:1.2.3"}, "not an IP address"},
+		{[]string{"--expose", "http"}, "--expose"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			sb.in(t).Fails(tt.want, append(append([]string{"run", "--rm"}, tt.args...), "net", "true")...)
+		})
+	}
+	if out := sb.OK("ps", "-aq").Out; out != "" {
+		t.Errorf("containers left by bad input: %q", out)
+	}
+}

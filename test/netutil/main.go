@@ -1,0 +1,74 @@
+// Command netutil is a test image's network tool for what busybox lacks
+// (Debian's busybox nc has no UDP): a UDP echo server and a UDP client.
+//
+//	netutil udp-echo PORT        echo datagrams back, prefixed "echo:"
+//	netutil udp-send HOST:PORT MSG   send MSG, print the reply
+package main
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"time"
+)
+
+func main() {
+	if len(os.Args) < 3 {
+		fmt.Fprintln(os.Stderr, "usage: netutil udp-echo PORT | udp-send HOST:PORT MSG")
+		os.Exit(2)
+	}
+	var err error
+	switch os.Args[1] {
+	case "udp-echo":
+		err = echo(os.Args[2])
+	case "udp-send":
+		if len(os.Args) != 4 {
+			err = fmt.Errorf("udp-send needs HOST:PORT and MSG")
+			break
+		}
+		err = send(os.Args[2], os.Args[3])
+	default:
+		err = fmt.Errorf("unknown command %q", os.Args[1])
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "netutil:", err)
+		os.Exit(1)
+	}
+}
+
+func echo(port string) error {
+	pc, err := net.ListenPacket("udp", ":"+port)
+	if err != nil {
+		return err
+	}
+	buf := make([]byte, 64<<10)
+	for {
+		n, addr, err := pc.ReadFrom(buf)
+		if err != nil {
+			return err
+		}
+		_, _ = pc.WriteTo(append([]byte("echo:"), buf[:n]...), addr)
+	}
+}
+
+func send(addr, msg string) error {
+	c, err := net.Dial("udp", addr)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	buf := make([]byte, 64<<10)
+	// Datagrams may be lost before the path is up: try a few times.
+	for range 10 {
+		if _, err := c.Write([]byte(msg)); err != nil {
+			return err
+		}
+		_ = c.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
+		n, err := c.Read(buf)
+		if err == nil {
+			fmt.Println(string(buf[:n]))
+			return nil
+		}
+	}
+	return fmt.Errorf("no reply from %s", addr)
+}
