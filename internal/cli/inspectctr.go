@@ -267,6 +267,12 @@ func (s *session) inspectAction(c *cli.Context) error {
 // inspectAny inspects each name as a container, then (unless restricted)
 // as an image.
 func (s *session) inspectAny(c *cli.Context, kind string) error {
+	return s.inspectEach(c, func(m *lifecycle.Manager, ref string) (any, error) { return s.inspectOne(m, ref, kind) })
+}
+
+// inspectEach looks up every name with lookup and prints the results; a
+// name not found is reported and fails the command, after the others.
+func (s *session) inspectEach(c *cli.Context, lookup func(m *lifecycle.Manager, ref string) (any, error)) error {
 	if c.NArg() == 0 {
 		return usagef("'%s' needs at least one name: see '%s --help'", c.Command.HelpName, c.Command.HelpName)
 	}
@@ -283,7 +289,7 @@ func (s *session) inspectAny(c *cli.Context, kind string) error {
 	var results []any
 	var failed bool
 	for _, ref := range c.Args().Slice() {
-		r, err := s.inspectOne(m, ref, kind)
+		r, err := lookup(m, ref)
 		if err != nil {
 			fmt.Fprintf(s.io.Err, "Error: %s\n", err)
 			failed = true
@@ -291,6 +297,12 @@ func (s *session) inspectAny(c *cli.Context, kind string) error {
 		}
 		results = append(results, r)
 	}
+	return s.printInspected(spec, results, failed)
+}
+
+// printInspected prints what inspect found: a JSON array, or the template
+// applied to each; it fails the command if any name was not found.
+func (s *session) printInspected(spec string, results []any, failed bool) error {
 	if spec == "" || spec == "json" {
 		if results == nil {
 			results = []any{}

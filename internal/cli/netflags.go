@@ -57,6 +57,18 @@ func parseNetworkFlags(c *cli.Context, f *createFlags, cfg *container.Config) er
 		cfg.Host.ExtraHosts = append(cfg.Host.ExtraHosts, e)
 	}
 	cfg.Domainname = c.String("domainname")
+	ip := c.String("ip")
+	if network.UserDefined(mode) {
+		if ip != "" {
+			a, err := netip.ParseAddr(ip)
+			if err != nil || !a.Is4() {
+				return usagef("invalid --ip %q: give an IPv4 address", ip)
+			}
+		}
+		cfg.Host.Networks = []container.NetAttach{{Name: mode, Aliases: f.networkAlias.values, IP: ip}}
+	} else if ip != "" || len(f.networkAlias.values) > 0 {
+		return usagef("--ip and --network-alias need a user-defined network (skiff network create NAME, then --network NAME)")
+	}
 	return nil
 }
 

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -29,7 +28,7 @@ import (
 // repeatable flags of one invocation.
 type createFlags struct {
 	env, envFile, volume, tmpfs, capAdd, capDrop, securityOpt, label, logOpt *multi
-	publish, expose, dns, dnsSearch, dnsOption, addHost                      *multi
+	publish, expose, dns, dnsSearch, dnsOption, addHost, networkAlias        *multi
 	flags                                                                    []cli.Flag
 }
 
@@ -56,6 +55,7 @@ func newCreateFlags(run bool) *createFlags {
 	f.dnsSearch = add("dns-search", "", "DNS search domain")
 	f.dnsOption = add("dns-option", "", "resolver option (as in resolv.conf)")
 	f.addHost = add("add-host", "", "add NAME:IP to /etc/hosts (IP may be host-gateway)")
+	f.networkAlias = add("network-alias", "", "another name for the container on its user-defined network")
 	f.flags = append([]cli.Flag{
 		&cli.StringFlag{Name: "name", Usage: "name the container"},
 		&cli.StringFlag{Name: "workdir", Aliases: []string{"w"}, Usage: "working directory inside the container"},
@@ -65,6 +65,7 @@ func newCreateFlags(run bool) *createFlags {
 		&cli.StringFlag{Name: "network", Aliases: []string{"net"}, Value: network.ModeSlirp, Usage: "network: slirp4netns (private, with outbound access), none, host, or container:NAME"},
 		&cli.BoolFlag{Name: "publish-all", Aliases: []string{"P"}, Usage: "publish every exposed port on a free host port"},
 		&cli.StringFlag{Name: "domainname", Usage: "container NIS domain name"},
+		&cli.StringFlag{Name: "ip", Usage: "the container's IPv4 address on its user-defined network"},
 		&cli.StringFlag{Name: "userns", Value: "host", Usage: "user namespace: host (skiff's own), or auto (as root: a range of its own from /etc/subuid's \"containers\")"},
 		&cli.BoolFlag{Name: "read-only", Usage: "mount the root file system read-only"},
 		&cli.BoolFlag{Name: "init", Usage: "run a minimal init as PID 1 that reaps zombies and forwards signals"},
@@ -459,7 +460,7 @@ func (s *session) manager() (*lifecycle.Manager, error) {
 	if err != nil {
 		return nil, err
 	}
-	self, err := selfPath()
+	self, err := os.Executable()
 	if err != nil {
 		return nil, err
 	}
@@ -468,6 +469,8 @@ func (s *session) manager() (*lifecycle.Manager, error) {
 		registry = userns.Registry(p.RunRoot)
 	}
 	return &lifecycle.Manager{
+		Networks:       network.NewStore(filepath.Join(p.GraphRoot, "networks")),
+		NetRunRoot:     filepath.Join(p.RunRoot, "networks"),
 		UsernsRegistry: registry,
 		Images:         store,
 		Containers:     container.NewStore(store.Storage()),
@@ -475,20 +478,6 @@ func (s *session) manager() (*lifecycle.Manager, error) {
 		SingleMapping:  userns.CurrentMode() == userns.ModeSingle,
 		Cleanup:        []string{self, "--root", p.GraphRoot, "--runroot", p.RunRoot, "--storage-driver", store.Driver(), "rm", "-f"},
 	}, nil
-}
-
-// selfPath is skiff's own binary, for the --rm cleanup command. Go reads
-// /proc/self/exe once at start-up; once (in a test run) that read failed
-// right after joining the namespaces, so the command line is the fallback.
-func selfPath() (string, error) {
-	if p, err := os.Executable(); err == nil {
-		return p, nil
-	}
-	p, err := exec.LookPath(os.Args[0])
-	if err != nil {
-		return "", fmt.Errorf("find skiff's own binary: %w", err)
-	}
-	return filepath.Abs(p)
 }
 
 // create resolves the image (pulling by policy) and records the container.
@@ -554,6 +543,13 @@ func (s *session) create(m *lifecycle.Manager, r *createRequest) (*container.Con
 			labels[k] = v
 		}
 		cfg.Labels = labels
+	}
+	if len(cfg.Host.Networks) > 0 {
+		n, err := m.Networks.Get(cfg.Host.Networks[0].Name)
+		if err != nil {
+			return nil, usagef("--network %s: %v", cfg.Host.Networks[0].Name, networkLookupError(err))
+		}
+		cfg.Host.NetworkMode, cfg.Host.Networks[0].Name = n.Name, n.Name
 	}
 	if r.replace {
 		if old, err := m.Containers.Lookup(cfg.Name); err == nil {

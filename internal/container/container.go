@@ -107,6 +107,16 @@ type HostConfig struct {
 	DNSOptions      []string       `json:"dnsOptions,omitempty"`
 	// ExtraHosts are --add-host's, as NAME:IP.
 	ExtraHosts []string `json:"extraHosts,omitempty"`
+	// Networks are the user-defined networks the container is on; the
+	// first is its NetworkMode.
+	Networks []NetAttach `json:"networks,omitempty"`
+}
+
+// NetAttach is a container's place on a user-defined network.
+type NetAttach struct {
+	Name    string   `json:"name"`
+	Aliases []string `json:"aliases,omitempty"`
+	IP      string   `json:"ip,omitempty"` // requested (--ip)
 }
 
 // LogConfig limits the json-file log.
@@ -244,6 +254,10 @@ func (cs *Store) Create(cfg Config) (*Container, error) {
 	}
 	return cs.load(c)
 }
+
+// SaveConfig records a changed configuration (network connect and
+// disconnect).
+func (cs *Store) SaveConfig(c *Container) error { return cs.saveConfig(c.ID, &c.Config) }
 
 func (cs *Store) saveConfig(id string, cfg *Config) error {
 	data, err := json.Marshal(cfg)

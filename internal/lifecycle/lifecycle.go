@@ -43,6 +43,10 @@ type Manager struct {
 	// UsernsRegistry is where supervisors register as holders of the
 	// rootless user namespace; empty as root.
 	UsernsRegistry string
+	// Networks are the user-defined networks; NetRunRoot holds their
+	// run-time directories.
+	Networks   *network.Store
+	NetRunRoot string
 }
 
 // Create records a container. The name is claimed atomically; without a

@@ -21,17 +21,15 @@ type netPlan struct {
 	nsPath string
 	// shareEtc is the container whose name files are shared with it.
 	shareEtc *container.Container
+	// outbound: the container reaches beyond its networks (slirp4netns).
+	outbound bool
 }
 
 func (m *Manager) planNetwork(c *container.Container) (*netPlan, error) {
 	mode := c.Host.NetworkMode
 	switch {
-	case mode == network.ModeSlirp:
-		ports, err := hostPorts(c)
-		if err != nil {
-			return nil, err
-		}
-		return &netPlan{launch: &supervisor.NetworkLaunch{Slirp: true, Ports: ports}}, nil
+	case mode == network.ModeSlirp, network.UserDefined(mode):
+		return m.planPrivate(c)
 	case network.SharedContainer(mode) != "":
 		name := network.SharedContainer(mode)
 		other, err := m.Containers.Lookup(name)
@@ -54,6 +52,39 @@ func (m *Manager) planNetwork(c *container.Container) (*netPlan, error) {
 		return &netPlan{nsPath: fmt.Sprintf("/proc/%d/ns/net", st.Pid), shareEtc: other}, nil
 	}
 	return &netPlan{}, nil
+}
+
+// planPrivate is a network namespace of the container's own, on the
+// container's user-defined networks (if any). It gets outbound access
+// with the default network, or with any network that is not internal.
+func (m *Manager) planPrivate(c *container.Container) (*netPlan, error) {
+	ports, err := hostPorts(c)
+	if err != nil {
+		return nil, err
+	}
+	// Root is set even without user-defined networks: the container's
+	// exit also releases networks whose last member was killed.
+	l := &supervisor.NetworkLaunch{Ports: ports, Slirp: c.Host.NetworkMode == network.ModeSlirp, Root: m.NetRunRoot}
+	if len(c.Host.Networks) > 0 {
+		l.Name, l.Hostname, l.Hosts = c.Name, c.Hostname, filepath.Join(c.Dir, "hosts")
+	}
+	for i, na := range c.Host.Networks {
+		n, err := m.Networks.Get(na.Name)
+		if errors.Is(err, network.ErrNotFound) {
+			return nil, fmt.Errorf("network %s of container %s no longer exists: disconnect it with skiff network disconnect %s %s", na.Name, c.Name, na.Name, c.Name)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if !n.Internal {
+			l.Slirp = true
+		}
+		l.Attach = append(l.Attach, supervisor.NetAttach{
+			Network: n.Name, Subnet: n.Subnet, Gateway: n.Gateway, Dir: filepath.Join(m.NetRunRoot, n.ID),
+			IP: na.IP, Iface: fmt.Sprintf("eth%d", i), Aliases: na.Aliases,
+		})
+	}
+	return &netPlan{launch: l, outbound: l.Slirp}, nil
 }
 
 // hostPorts lists the ports to publish, with a free host port chosen for
@@ -120,13 +151,21 @@ func freePort(p network.Port) (int, error) {
 }
 
 // names is what the container's /etc/hosts and /etc/resolv.conf say.
-func names(c *container.Container) network.Names {
+func names(c *container.Container, plan *netPlan) network.Names {
 	n := network.Names{
 		Mode: c.Host.NetworkMode, Hostname: c.Hostname, Domainname: c.Domainname, Name: c.Name,
 		DNS: c.Host.DNS, DNSSearch: c.Host.DNSSearch, DNSOptions: c.Host.DNSOptions, ExtraHosts: c.Host.ExtraHosts,
 	}
-	if c.Host.NetworkMode == network.ModeSlirp {
+	switch {
+	case c.Host.NetworkMode == network.ModeSlirp:
 		n.IP = network.SlirpIP
+	case network.UserDefined(c.Host.NetworkMode):
+		// The address on each network is in that network's section,
+		// which the supervisor writes; slirp4netns is only the way out.
+		n.Mode = network.ModeNone
+		if plan.outbound {
+			n.Mode = network.ModeSlirp
+		}
 	}
 	return n
 }
@@ -135,7 +174,7 @@ func names(c *container.Container) network.Names {
 // into its directory, from where they are bind-mounted. A container
 // sharing another's network shares its hosts and resolv.conf too.
 func writeEtcFiles(c *container.Container, plan *netPlan) (map[string]string, error) {
-	n := names(c)
+	n := names(c, plan)
 	hostHosts, _ := os.ReadFile("/etc/hosts")
 	hostResolv, _ := os.ReadFile("/etc/resolv.conf")
 	files := map[string]string{

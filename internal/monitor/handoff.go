@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/skiff-containers/skiff/internal/logfile"
+	"github.com/skiff-containers/skiff/internal/network/members"
 	"github.com/skiff-containers/skiff/internal/state"
 )
 
@@ -43,6 +44,9 @@ type Handoff struct {
 	ReleaseFds []int
 	// AfterExit, in-process only, runs as soon as the container exits.
 	AfterExit func()
+	// NetRoot, when set, holds the run-time directories of user-defined
+	// networks, which the container (ID) leaves when it exits.
+	NetRoot, ID string
 }
 
 // Keep clears close-on-exec on f so it survives the exec, and returns its
@@ -66,6 +70,7 @@ func (h Handoff) Args() []string {
 		"state=" + h.StatePath, "log=" + h.LogPath, "logmax=" + strconv.FormatInt(h.LogMax, 10),
 		"logfiles=" + strconv.Itoa(h.LogFiles), "tty=" + strconv.FormatBool(h.Tty),
 		"rootfs=" + h.Rootfs, "runtime=" + h.RuntimeDir, "holderpath=" + h.HolderPath,
+		"netroot=" + h.NetRoot, "id=" + h.ID,
 	}
 	for _, p := range h.Cgroups {
 		a = append(a, "cgroup="+p)
@@ -118,6 +123,10 @@ func ParseHandoff(args []string) (Handoff, error) {
 			h.RuntimeDir = v
 		case "holderpath":
 			h.HolderPath = v
+		case "netroot":
+			h.NetRoot = v
+		case "id":
+			h.ID = v
 		case "cgroup":
 			h.Cgroups = append(h.Cgroups, v)
 		case "cleanup":
@@ -191,6 +200,8 @@ func Run(h Handoff) int {
 	}
 	if h.AfterExit != nil {
 		h.AfterExit()
+	} else if h.NetRoot != "" {
+		members.LeaveAll(h.NetRoot, h.ID)
 	}
 	s.Finish()
 	if lw != nil {

@@ -47,7 +47,15 @@ func ParseMode(s string) (string, error) {
 		}
 		return s, nil
 	}
-	return "", fmt.Errorf("invalid --network %q: use slirp4netns (the default), none, host or container:NAME", s)
+	if validName.MatchString(s) {
+		return s, nil // a user-defined network, looked up by the caller
+	}
+	return "", fmt.Errorf("invalid --network %q: use slirp4netns (the default), none, host, container:NAME or a network's name", s)
+}
+
+// UserDefined reports whether the mode names a user-defined network.
+func UserDefined(mode string) bool {
+	return mode != ModeSlirp && mode != ModeNone && mode != ModeHost && SharedContainer(mode) == ""
 }
 
 // SharedContainer is NAME of a container:NAME mode, or "".
@@ -61,4 +69,4 @@ func SharedContainer(mode string) string {
 
 // Private reports whether the mode gives the container a network
 // namespace of its own, which is what ports can be published from.
-func Private(mode string) bool { return mode == ModeSlirp }
+func Private(mode string) bool { return mode == ModeSlirp || UserDefined(mode) }

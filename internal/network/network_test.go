@@ -83,7 +83,10 @@ func TestParseMode(t *testing.T) {
 			t.Errorf("ParseMode(%q) = %q, %v; want %q", in, got, err, want)
 		}
 	}
-	for _, bad := range []string{"container:", "bogus"} {
+	if got, err := ParseMode("backend"); err != nil || got != "backend" || !UserDefined(got) {
+		t.Errorf("a network name: %q, %v", got, err)
+	}
+	for _, bad := range []string{"container:", "no/such", "-x"} {
 		if _, err := ParseMode(bad); err == nil {
 			t.Errorf("ParseMode(%q) passed", bad)
 		}

@@ -67,6 +67,24 @@ type NetworkLaunch struct {
 	Slirp bool `json:"slirp"`
 	// Ports to publish, host ports chosen.
 	Ports []network.Port `json:"ports,omitempty"`
+	// Attach are the user-defined networks to join.
+	Attach []NetAttach `json:"attach,omitempty"`
+	// Root is the directory of the networks' run-time directories; the
+	// container leaves them when it exits.
+	Root string `json:"root,omitempty"`
+	// Who the container is on its networks.
+	Name, Hostname, Hosts string
+}
+
+// NetAttach is one user-defined network to join.
+type NetAttach struct {
+	Network string   `json:"network"`
+	Subnet  string   `json:"subnet"`
+	Gateway string   `json:"gateway"`
+	Dir     string   `json:"dir"`
+	IP      string   `json:"ip,omitempty"`
+	Iface   string   `json:"iface"`
+	Aliases []string `json:"aliases,omitempty"`
 }
 
 // Exec describes a process to run in a running container.

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"runtime"
 	"strings"
 
 	_ "github.com/opencontainers/cgroups/devices" // device cgroup rules, as root
@@ -19,6 +20,12 @@ import (
 )
 
 func init() {
+	// main runs on the main thread, and nothing else ever does. Goroutines
+	// of libcontainer (mount sources) and of ours (network namespaces)
+	// lock a thread, move it into another namespace and let it die; on the
+	// main thread, which cannot die, that would leave /proc/PID/ns/* (what
+	// later skiff commands join) pointing into the container.
+	runtime.LockOSThread()
 	// libcontainer re-executes this binary as the container's first
 	// process; nsenter's constructor has already set up the namespaces.
 	if len(os.Args) > 1 && os.Args[1] == "init" {

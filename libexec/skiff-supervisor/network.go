@@ -10,6 +10,8 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/skiff-containers/skiff/internal/network"
+	"github.com/skiff-containers/skiff/internal/network/bridge"
+	"github.com/skiff-containers/skiff/internal/network/members"
 	"github.com/skiff-containers/skiff/internal/network/netns"
 	"github.com/skiff-containers/skiff/internal/network/portfwd"
 	"github.com/skiff-containers/skiff/internal/network/slirp"
@@ -23,6 +25,8 @@ type containerNetwork struct {
 	helper   *slirp.Helper
 	ports    *portfwd.Forwarder
 	warnings []string
+	// root and id: the container's user-defined networks, left at close.
+	root, id string
 }
 
 // setupNetwork makes the container's network namespace, gives it outbound
@@ -42,6 +46,15 @@ func setupNetwork(ctx context.Context, l *supervisor.Launch, diag io.Writer) (*c
 	}
 	if l.Network.Slirp {
 		n.startHelper(ctx, diag)
+	}
+	n.root, n.id = l.Network.Root, l.ID
+	for _, a := range l.Network.Attach {
+		m := members.Member{Container: l.ID, Name: l.Network.Name, Hostname: l.Network.Hostname, Aliases: a.Aliases, Lock: l.LockPath, Hosts: l.Network.Hosts}
+		att := bridge.Attachment{Network: a.Network, Subnet: a.Subnet, Gateway: a.Gateway, Dir: members.Dir(a.Dir), IP: a.IP, Iface: a.Iface}
+		if _, err := bridge.Join(ns, att, m); err != nil {
+			n.close()
+			return nil, err
+		}
 	}
 	if len(l.Network.Ports) > 0 {
 		self := fmt.Sprintf("/proc/self/fd/%d", ns.Fd())
@@ -76,6 +89,9 @@ func (n *containerNetwork) close() {
 	}
 	if n.helper != nil {
 		n.helper.Close()
+	}
+	if n.root != "" {
+		members.LeaveAll(n.root, n.id)
 	}
 	n.ns.Close()
 }

@@ -140,6 +140,9 @@ func runContainer(path string) int {
 	if netw != nil && netw.helper != nil {
 		h.ReleaseFds = append(h.ReleaseFds, monitor.Keep(netw.helper.ExitW))
 	}
+	if l.Network != nil && l.Network.Root != "" {
+		h.NetRoot, h.ID = l.Network.Root, l.ID
+	}
 	st := &io.streams
 	h.OutR, h.ErrR, h.StdinW, h.Master = monitor.Keep(st.OutR), monitor.Keep(st.ErrR), monitor.Keep(st.StdinW), monitor.Keep(st.Master)
 	h.AIn, h.AOut, h.AErr, h.ACtl = monitor.Keep(st.AIn), monitor.Keep(st.AOut), monitor.Keep(st.AErr), monitor.Keep(st.ACtl)

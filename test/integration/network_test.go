@@ -388,7 +388,8 @@ func TestNetworkBadInput(t *testing.T) {
 		{[]string{"-p", "8080:80", "-p", "8080:81"}, "published twice"},
 		{[]string{"-p", "8080:80", "--network", "none"}, "cannot be published"},
 		{[]string{"-p", "8080:80", "--network", "host"}, "cannot be published"},
-		{[]string{"--network", "bogus"}, "invalid --network"},
+		{[]string{"--network", "bogus"}, "no such network"},
+		{[]string{"--network", "no/such"}, "invalid --network"},
 		{[]string{"--network", "container:"}, "name the container"},
 		{[]string{"--dns", "resolver"}, "invalid --dns"},
 		{[]string{"--add-host", "nohost"}, "invalid --add-host"},
@@ -402,5 +403,160 @@ func TestNetworkBadInput(t *testing.T) {
 	}
 	if out := sb.OK("ps", "-aq").Out; out != "" {
 		t.Errorf("containers left by bad input: %q", out)
+	}
+}
+
+// wgetFails runs wget in a new container on net and reports whether it
+// failed to fetch url.
+func wgetFails(sb *sandbox, net, url string) bool {
+	return sb.Skiff("run", "--rm", "--network", net, "net", "wget", "-T", "2", "-qO-", url).Code != 0
+}
+
+func TestUserNetworks(t *testing.T) {
+	sb := netSandbox(t)
+	sb.OK("network", "create", "--subnet", "10.89.0.0/24", "--label", "team=a", "backend")
+	sb.OK("network", "create", "front")
+	sb.OK("network", "create", "--subnet", "10.99.0.0/24", "--internal", "sealed")
+	sb.Fails("overlaps network sealed", "network", "create", "--subnet", "10.99.0.128/25", "x")
+	sb.Fails("overlaps the default network", "network", "create", "--subnet", "10.0.0.0/16", "x")
+	sb.Fails("already exists", "network", "create", "backend")
+	sb.Fails("invalid network name", "network", "create", "host")
+	if out := sb.OK("network", "ls", "--format", "{{.Name}} {{.Subnet}}").Out; out != "backend 10.89.0.0/24\nfront 10.90.0.0/24\nsealed 10.99.0.0/24\n" {
+		t.Errorf("network ls: %q", out)
+	}
+	if out := sb.OK("network", "inspect", "-f", "{{.Internal}} {{.Labels.team}}", "backend", "sealed").Out; out != "false a\ntrue <no value>\n" {
+		t.Errorf("network inspect: %q", out)
+	}
+
+	// Peers reach each other by name and alias.
+	sb.OK("run", "-d", "--name", "db", "--network", "backend", "--network-alias", "database", "net",
+		"sh", "-c", "echo from-db > /tmp/i; httpd -f -p 80 -h /tmp")
+	sb.OK("run", "-d", "--name", "fixed", "--network", "backend", "--ip", "10.89.0.50", "net", "sleep", "600")
+	for _, url := range []string{"http://db/i", "http://database/i"} {
+		var out string
+		for range 50 {
+			if out = sb.Skiff("run", "--rm", "--network", "backend", "net", "wget", "-qO-", url).Out; out == "from-db\n" {
+				break
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		if out != "from-db\n" {
+			t.Errorf("%s on the same network: %q", url, out)
+		}
+	}
+	if out := sb.OK("run", "--rm", "--network", "backend", "net", "ip", "-4", "addr", "show", "eth0").Out; !strings.Contains(out, "10.89.0.") {
+		t.Errorf("address on backend: %s", out)
+	}
+	if out := sb.OK("exec", "fixed", "ip", "-4", "addr", "show", "eth0").Out; !strings.Contains(out, "10.89.0.50/24") {
+		t.Errorf("--ip: %s", out)
+	}
+	sb.Fails("is in use", "run", "--rm", "--network", "backend", "--ip", "10.89.0.50", "net", "true")
+	sb.Fails("not a host address", "run", "--rm", "--network", "backend", "--ip", "10.1.0.5", "net", "true")
+	if out := sb.OK("exec", "db", "cat", "/etc/hosts").Out; !strings.Contains(out, "10.89.0.50\tfixed") {
+		t.Errorf("a peer's hosts file was not updated:\n%s", out)
+	}
+	dbIP := strings.TrimSpace(sb.OK("network", "inspect", "-f", `{{range .Containers}}{{if eq .Name "db"}}{{.IPv4Address}}{{end}}{{end}}`, "backend").Out)
+	dbIP, _, _ = strings.Cut(dbIP, "/")
+	if dbIP == "" {
+		t.Fatal("db has no address in network inspect")
+	}
+
+	// Other networks cannot reach it; the host's services are reachable
+	// from a network that is not internal, and not from an internal one.
+	if !wgetFails(sb, "front", "http://"+dbIP+"/i") {
+		t.Errorf("front reached %s on backend", dbIP)
+	}
+	port := serveHTTP(t, "127.0.0.1:0", "host")
+	hostURL := fmt.Sprintf("http://host.containers.internal:%d/", port)
+	if out := sb.OK("run", "--rm", "--network", "backend", "net", "wget", "-qO-", hostURL).Out; out != "host" {
+		t.Errorf("outbound from backend: %q", out)
+	}
+	if !wgetFails(sb, "sealed", fmt.Sprintf("http://10.0.2.2:%d/", port)) {
+		t.Errorf("the internal network reached the host")
+	}
+	if out := sb.OK("run", "--rm", "--network", "sealed", "net", "ip", "route").Out; strings.Contains(out, "default") {
+		t.Errorf("internal network has a default route: %s", out)
+	}
+
+	// A network in use stays; connect and disconnect a running container.
+	sb.Fails("is in use by", "network", "rm", "backend")
+	sb.OK("run", "-d", "--name", "web", "--network", "front", "net", "sh", "-c", "echo from-web > /tmp/i; httpd -f -p 80 -h /tmp")
+	sb.OK("network", "connect", "--alias", "www", "backend", "web")
+	sb.Fails("already on network", "network", "connect", "backend", "web")
+	var out string
+	for range 50 {
+		if out = sb.Skiff("run", "--rm", "--network", "backend", "net", "wget", "-qO-", "http://www/i").Out; out == "from-web\n" {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if out != "from-web\n" {
+		t.Errorf("after connect: %q", out)
+	}
+	sb.OK("network", "disconnect", "backend", "web")
+	if out := sb.OK("exec", "db", "cat", "/etc/hosts").Out; strings.Contains(out, "www") {
+		t.Errorf("the peer still lists the disconnected container:\n%s", out)
+	}
+	if out := sb.OK("exec", "web", "ls", "/sys/class/net").Out; strings.Contains(out, "eth1") {
+		t.Errorf("the interface stayed after disconnect: %s", out)
+	}
+	sb.Fails("not on network", "network", "disconnect", "backend", "web")
+	sb.Fails("no such network", "run", "--rm", "--network", "nosuch", "net", "true")
+	sb.Fails("need a user-defined network", "run", "--rm", "--ip", "10.0.0.1", "net", "true")
+
+	// Nothing of a network outlives its last container.
+	sb.OK("rm", "-f", "db", "fixed", "web")
+	waitNoProcesses(t)
+	if out := sb.OK("network", "prune", "-f").Out; out != "backend\nfront\nsealed\n" {
+		t.Errorf("network prune: %q", out)
+	}
+	if out := sb.OK("network", "ls", "-q").Out; out != "" {
+		t.Errorf("networks left: %q", out)
+	}
+	sb.Fails("no such network", "network", "rm", "backend")
+}
+
+// A killed supervisor leaves no member behind: its address is free again
+// and its peers' and the network's views drop it at the next join.
+func TestUserNetworkSupervisorKilled(t *testing.T) {
+	sb := netSandbox(t)
+	sb.OK("network", "create", "--subnet", "10.91.0.0/24", "n1")
+	sb.OK("run", "-d", "--name", "victim", "--network", "n1", "--ip", "10.91.0.10", "net", "sleep", "600")
+	sup := inspectInt(t, sb, "victim", ".State.SupervisorPid")
+	if err := syscall.Kill(sup, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	waitNoProcesses(t)
+	if out := sb.OK("network", "inspect", "-f", "{{len .Containers}}", "n1").Out; out != "0\n" {
+		t.Errorf("members after the kill: %q", out)
+	}
+	out := sb.OK("run", "--rm", "--network", "n1", "--ip", "10.91.0.10", "net", "cat", "/etc/hosts").Out
+	if strings.Contains(out, "victim") {
+		t.Errorf("the dead container is still listed:\n%s", out)
+	}
+	sb.OK("rm", "victim")
+	sb.OK("network", "rm", "n1")
+}
+
+// Without slirp4netns installed the container runs with loopback only, and
+// one warning names the package.
+func TestNetworkFallbackWithoutHelper(t *testing.T) {
+	sb := netSandbox(t)
+	cmd := sb.Cmd("run", "--rm", "net", "ls", "/sys/class/net")
+	for i, e := range cmd.Env {
+		if strings.HasPrefix(e, "PATH=") {
+			cmd.Env[i] = "PATH=" + t.TempDir()
+		}
+	}
+	var out, errb strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("run without the helper: %v: %s", err, errb.String())
+	}
+	if out.String() != "lo\n" {
+		t.Errorf("interfaces: %q", out.String())
+	}
+	if w := errb.String(); strings.Count(w, "warning") != 1 || !strings.Contains(w, "slirp4netns is not installed") {
+		t.Errorf("warning: %q", w)
 	}
 }

@@ -162,7 +162,7 @@ func TestRunFlags(t *testing.T) {
 	}{
 		{[]string{"run", "-v", "relative:/x", "bb"}, "must be absolute"},
 		{[]string{"run", "-v", "/nonexistent-dir:/x", "bb"}, "no such file"},
-		{[]string{"run", "--network", "bridge0", "bb"}, "invalid --network"},
+		{[]string{"run", "--network", "bridge0", "bb"}, "no such network"},
 		{[]string{"run", "--cap-add", "BOGUS", "bb"}, "unknown capability"},
 		{[]string{"run", "--pull", "sometimes", "bb"}, "invalid --pull"},
 		{[]string{"run", "--pull", "never", "nothere:1"}, "no such image"},
