@@ -18,6 +18,7 @@ build:
 	$(GO) build -tags "seccomp" -trimpath -ldflags "-s -w" -o bin/skiff-supervisor ./libexec/skiff-supervisor
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w" -o bin/skiff-init ./libexec/skiff-init
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w" -o bin/skiff-monitor ./libexec/skiff-monitor
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w" -o bin/skiff-ports ./libexec/skiff-ports
 	$(GO) build -o bin/testenv ./test/cmd/testenv
 
 # Installs what builds and tests need on a fresh Debian machine (as root).

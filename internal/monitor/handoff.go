@@ -42,8 +42,6 @@ type Handoff struct {
 	// ReleaseFds are closed as soon as the container exits: they keep
 	// its network helpers alive.
 	ReleaseFds []int
-	// AfterExit, in-process only, runs as soon as the container exits.
-	AfterExit func()
 	// NetRoot, when set, holds the run-time directories of user-defined
 	// networks, which the container (ID) leaves when it exits.
 	NetRoot, ID string
@@ -198,9 +196,7 @@ func Run(h Handoff) int {
 	for _, fd := range h.ReleaseFds {
 		_ = unix.Close(fd)
 	}
-	if h.AfterExit != nil {
-		h.AfterExit()
-	} else if h.NetRoot != "" {
+	if h.NetRoot != "" {
 		members.LeaveAll(h.NetRoot, h.ID)
 	}
 	s.Finish()

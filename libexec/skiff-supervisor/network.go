@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -13,7 +12,6 @@ import (
 	"github.com/skiff-containers/skiff/internal/network/bridge"
 	"github.com/skiff-containers/skiff/internal/network/members"
 	"github.com/skiff-containers/skiff/internal/network/netns"
-	"github.com/skiff-containers/skiff/internal/network/portfwd"
 	"github.com/skiff-containers/skiff/internal/network/slirp"
 	"github.com/skiff-containers/skiff/internal/supervisor"
 )
@@ -21,9 +19,10 @@ import (
 // containerNetwork is the network a supervisor prepares for its container
 // and keeps for as long as the container runs.
 type containerNetwork struct {
-	ns       *os.File
-	helper   *slirp.Helper
-	ports    *portfwd.Forwarder
+	ns     *os.File
+	helper *slirp.Helper
+	// portsEnd ends skiff-ports, which serves the published ports.
+	portsEnd *os.File
 	warnings []string
 	// root and id: the container's user-defined networks, left at close.
 	root, id string
@@ -57,13 +56,12 @@ func setupNetwork(ctx context.Context, l *supervisor.Launch, diag io.Writer) (*c
 		}
 	}
 	if len(l.Network.Ports) > 0 {
-		self := fmt.Sprintf("/proc/self/fd/%d", ns.Fd())
-		fw, err := portfwd.Start(ctx, self, filepath.Dir(l.LockPath), l.Network.Ports, diag)
+		end, err := startPorts(ns, filepath.Dir(l.LockPath), l.Network.Ports, diag)
 		if err != nil {
 			n.close()
 			return nil, err
 		}
-		n.ports = fw
+		n.portsEnd = end
 	}
 	return n, nil
 }
@@ -84,8 +82,8 @@ func (n *containerNetwork) close() {
 	if n == nil {
 		return
 	}
-	if n.ports != nil {
-		n.ports.Close()
+	if n.portsEnd != nil {
+		n.portsEnd.Close()
 	}
 	if n.helper != nil {
 		n.helper.Close()

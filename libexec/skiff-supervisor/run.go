@@ -137,8 +137,12 @@ func runContainer(path string) int {
 			h.Cgroups = append(h.Cgroups, p)
 		}
 	}
+	// The network's helpers live until the container exits.
 	if netw != nil && netw.helper != nil {
 		h.ReleaseFds = append(h.ReleaseFds, monitor.Keep(netw.helper.ExitW))
+	}
+	if netw != nil && netw.portsEnd != nil {
+		h.ReleaseFds = append(h.ReleaseFds, monitor.Keep(netw.portsEnd))
 	}
 	if l.Network != nil && l.Network.Root != "" {
 		h.NetRoot, h.ID = l.Network.Root, l.ID
@@ -146,12 +150,6 @@ func runContainer(path string) int {
 	st := &io.streams
 	h.OutR, h.ErrR, h.StdinW, h.Master = monitor.Keep(st.OutR), monitor.Keep(st.ErrR), monitor.Keep(st.StdinW), monitor.Keep(st.Master)
 	h.AIn, h.AOut, h.AErr, h.ACtl = monitor.Keep(st.AIn), monitor.Keep(st.AOut), monitor.Keep(st.AErr), monitor.Keep(st.ACtl)
-	if netw != nil && netw.ports != nil {
-		// Published ports are served from this process, so it stays
-		// (see docs/networking.md).
-		h.AfterExit = netw.close
-		return monitor.Run(h)
-	}
 	if bin, err := supervisor.Helper("skiff-monitor"); err == nil {
 		err = monitor.Exec(bin, h)
 		fmt.Fprintf(os.Stderr, "skiff-supervisor: exec %s: %v; watching in-process\n", bin, err)

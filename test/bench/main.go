@@ -57,7 +57,7 @@ func run(skiffBin, out string, runs int) error {
 		return err
 	}
 	e := &env{work: work, runs: runs, skiff: filepath.Join(work, "skiff")}
-	for _, name := range []string{"skiff", "skiff-supervisor", "skiff-init", "skiff-monitor"} {
+	for _, name := range []string{"skiff", "skiff-supervisor", "skiff-init", "skiff-monitor", "skiff-ports"} {
 		if err := copyExec(filepath.Join(filepath.Dir(skiffBin), name), filepath.Join(work, name)); err != nil {
 			return err
 		}

@@ -81,7 +81,7 @@ func setup() (int, error) {
 	if err := copyFile(*skiffBin, st.bin, 0o755); err != nil {
 		return 0, err
 	}
-	for _, helper := range []string{"skiff-supervisor", "skiff-init", "skiff-monitor"} {
+	for _, helper := range []string{"skiff-supervisor", "skiff-init", "skiff-monitor", "skiff-ports"} {
 		if err := copyFile(filepath.Join(filepath.Dir(*skiffBin), helper), filepath.Join(work, helper), 0o755); err != nil {
 			return 0, fmt.Errorf("%s (run 'make build'): %w", helper, err)
 		}

@@ -6,7 +6,6 @@
 package members
 
 import (
-	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -19,17 +18,57 @@ import (
 
 // Member is one container on a network.
 type Member struct {
-	Container string   `json:"container"` // id
-	Name      string   `json:"name"`
-	Hostname  string   `json:"hostname"`
-	Aliases   []string `json:"aliases,omitempty"`
-	IP        string   `json:"ip"`
+	Container string // id
+	Name      string
+	Hostname  string
+	Aliases   []string
+	IP        string
 	// Lock is the container's supervisor lock: held while it runs.
-	Lock string `json:"lock"`
+	Lock string
 	// Hosts is the container's /etc/hosts, which lists its peers.
-	Hosts string `json:"hosts"`
+	Hosts string
 	// Iface is its interface on the network.
-	Iface string `json:"iface"`
+	Iface string
+}
+
+// encode writes a record as KEY=VALUE lines: skiff-monitor reads these,
+// and encoding/json would double its size. Values are names, addresses
+// and paths, which hold no newlines.
+func (m Member) encode() []byte {
+	return []byte("container=" + m.Container + "\nname=" + m.Name + "\nhostname=" + m.Hostname +
+		"\naliases=" + strings.Join(m.Aliases, ",") + "\nip=" + m.IP + "\nlock=" + m.Lock +
+		"\nhosts=" + m.Hosts + "\niface=" + m.Iface + "\n")
+}
+
+func decode(data []byte) (Member, error) {
+	var m Member
+	for _, line := range strings.Split(string(data), "\n") {
+		k, v, _ := strings.Cut(line, "=")
+		switch k {
+		case "container":
+			m.Container = v
+		case "name":
+			m.Name = v
+		case "hostname":
+			m.Hostname = v
+		case "aliases":
+			if v != "" {
+				m.Aliases = strings.Split(v, ",")
+			}
+		case "ip":
+			m.IP = v
+		case "lock":
+			m.Lock = v
+		case "hosts":
+			m.Hosts = v
+		case "iface":
+			m.Iface = v
+		}
+	}
+	if m.Container == "" || m.Lock == "" {
+		return m, errors.New("incomplete member record")
+	}
+	return m, nil
 }
 
 // Dir is one network's run-time directory.
@@ -66,8 +105,8 @@ func (d Dir) Live() ([]Member, error) {
 		if err != nil {
 			continue
 		}
-		var m Member
-		if json.Unmarshal(data, &m) != nil || !state.SupervisorAlive(m.Lock) {
+		m, err := decode(data)
+		if err != nil || !state.SupervisorAlive(m.Lock) {
 			os.Remove(p)
 			continue
 		}
@@ -78,11 +117,7 @@ func (d Dir) Live() ([]Member, error) {
 
 // Add records a member.
 func (d Dir) Add(m Member) error {
-	data, err := json.Marshal(m)
-	if err != nil {
-		return err
-	}
-	return state.WriteFileAtomic(d.memberPath(m.Container), data, 0o600)
+	return state.WriteFileAtomic(d.memberPath(m.Container), m.encode(), 0o600)
 }
 
 // Remove drops a member's record.
@@ -96,12 +131,11 @@ func (d Dir) Has(id string) bool {
 
 // Get reads a container's record.
 func (d Dir) Get(id string) (Member, error) {
-	var m Member
 	data, err := os.ReadFile(d.memberPath(id))
 	if err != nil {
-		return m, err
+		return Member{}, err
 	}
-	return m, json.Unmarshal(data, &m)
+	return decode(data)
 }
 
 // ClearPeers drops the network's section from a hosts file: the container

@@ -3,6 +3,7 @@ package members
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -55,5 +56,20 @@ func TestLiveDropsDeadMembers(t *testing.T) {
 	d.ClearPeers(hosts)
 	if data, _ := os.ReadFile(hosts); string(data) != "127.0.0.1\tlocalhost\n" {
 		t.Errorf("after ClearPeers: %q", data)
+	}
+}
+
+func TestRecordRoundTrip(t *testing.T) {
+	for _, m := range []Member{
+		{Container: "abc", Name: "web", Hostname: "h", Aliases: []string{"www", "site"}, IP: "10.0.0.2", Lock: "/run/l", Hosts: "/d/hosts", Iface: "eth1"},
+		{Container: "abc", Lock: "/run/l"},
+	} {
+		got, err := decode(m.encode())
+		if err != nil || !reflect.DeepEqual(got, m) {
+			t.Errorf("round trip of %+v: %+v, %v", m, got, err)
+		}
+	}
+	if _, err := decode([]byte("name=x\n")); err == nil {
+		t.Error("a record without container and lock decoded")
 	}
 }
