@@ -34,5 +34,23 @@ echo "+ skiff run -d --name demo busybox sleep 300 && skiff ps && skiff exec dem
 "${skiff[@]}" exec demo ps
 echo "+ skiff rm -f demo"
 "${skiff[@]}" rm -f demo
+
+# Networking: a published port, and two containers finding each other by
+# name on a network of their own.
+port=$(bin/testenv free-port)
+"${skiff[@]}" rm -f web >/dev/null 2>&1 || true
+"${skiff[@]}" network rm demo-net >/dev/null 2>&1 || true
+echo "+ skiff network create demo-net"
+"${skiff[@]}" network create demo-net
+echo "+ skiff run -d --name web --network demo-net -p $port:80 busybox sh -c 'echo hello from web > /tmp/index.html; httpd -f -p 80 -h /tmp'"
+"${skiff[@]}" run -d --name web --network demo-net -p "$port:80" busybox sh -c 'echo hello from web > /tmp/index.html; httpd -f -p 80 -h /tmp'
+"${skiff[@]}" port web
+echo "+ busybox wget -qO- http://127.0.0.1:$port/   # from the host, through -p"
+for _ in $(seq 50); do busybox wget -qO- "http://127.0.0.1:$port/" 2>/dev/null && break; sleep 0.1; done
+echo "+ skiff run --rm --network demo-net busybox wget -qO- http://web/   # by name"
+"${skiff[@]}" run --rm --network demo-net busybox wget -qO- http://web/
+echo "+ skiff rm -f web && skiff network rm demo-net"
+"${skiff[@]}" rm -f web
+"${skiff[@]}" network rm demo-net
 echo
 echo "The store is in $demo/store. Remove it with: bin/skiff --root $demo/store unshare rm -rf $demo"

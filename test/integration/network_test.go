@@ -6,11 +6,14 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/skiff-containers/skiff/test/testenv"
 )
 
 // netSandbox is a sandbox with the network test image pulled as "net".
@@ -280,6 +283,22 @@ func TestPublishRangesAndFreePorts(t *testing.T) {
 			t.Errorf("free port for %s: %q", p, got)
 		}
 	}
+	// -P also publishes what the image exposes.
+	bb, err := os.ReadFile(testenv.BusyboxPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tarPath := filepath.Join(sb.Home, "exposed.tar")
+	mkTar(t, tarPath, map[string]string{"bin/busybox": string(bb)})
+	sb.OK("import", "--change", "EXPOSE 8080", tarPath, "exposed")
+	sb.OK("run", "-d", "--name", "exp", "-P", "exposed", "/bin/busybox", "httpd", "-f", "-p", "8080", "-h", "/bin")
+	hp := strings.TrimSpace(sb.OK("port", "exp", "8080/tcp").Out)
+	if _, port, err := net.SplitHostPort(hp); err != nil || port == "0" {
+		t.Errorf("the image's EXPOSE 8080 was not published: %q", hp)
+	} else if got := httpGet(t, "http://127.0.0.1:"+port+"/nothing"); !strings.Contains(got, "404") {
+		t.Errorf("through the image's exposed port: %q", got)
+	}
+
 	// Bound to loopback only: not on the host's other addresses.
 	if ip := hostIP(); ip != "" {
 		if c, err := net.DialTimeout("tcp", fmt.Sprintf("%s:%d", ip, base), time.Second); err == nil {

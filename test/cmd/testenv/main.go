@@ -27,7 +27,7 @@ func main() {
 
 func run(args []string) error {
 	if len(args) == 0 {
-		return fmt.Errorf("usage: testenv registry DIR | push-busybox REF | push-layers REF N MB")
+		return fmt.Errorf("usage: testenv registry DIR | push-busybox REF | push-layers REF N MB | free-port")
 	}
 	switch args[0] {
 	case "registry":
@@ -53,6 +53,13 @@ func run(args []string) error {
 			return err
 		}
 		return testenv.Push(args[1], img)
+	case "free-port":
+		port, err := testenv.FreePort()
+		if err != nil {
+			return err
+		}
+		fmt.Println(port)
+		return nil
 	case "push-layers":
 		if len(args) != 4 {
 			return fmt.Errorf("usage: testenv push-layers REF N MB")
