@@ -58,24 +58,34 @@ type ContainerState struct {
 
 // InspectHostConfig is the HostConfig part of inspect.
 type InspectHostConfig struct {
-	Binds           []string
-	NetworkMode     string
-	AutoRemove      bool
-	CapAdd          []string
-	CapDrop         []string
-	Privileged      bool
-	ReadonlyRootfs  bool
-	SecurityOpt     []string
-	Tmpfs           map[string]string
-	Init            bool
-	UsernsMode      string
-	LogConfig       map[string]any
-	PortBindings    map[string][]InspectPort
-	PublishAllPorts bool
-	Dns             []string
-	DnsSearch       []string
-	DnsOptions      []string
-	ExtraHosts      []string
+	Binds             []string
+	NetworkMode       string
+	AutoRemove        bool
+	CapAdd            []string
+	CapDrop           []string
+	Privileged        bool
+	ReadonlyRootfs    bool
+	SecurityOpt       []string
+	Tmpfs             map[string]string
+	Init              bool
+	UsernsMode        string
+	LogConfig         map[string]any
+	PortBindings      map[string][]InspectPort
+	PublishAllPorts   bool
+	Dns               []string
+	DnsSearch         []string
+	DnsOptions        []string
+	ExtraHosts        []string
+	Memory            int64
+	MemoryReservation int64
+	MemorySwap        int64
+	NanoCpus          int64
+	CpuShares         int64
+	CpusetCpus        string
+	CpusetMems        string
+	PidsLimit         int64
+	BlkioWeight       uint16
+	OomScoreAdj       int
 }
 
 // InspectPort is one host side of a port.
@@ -180,6 +190,13 @@ func inspectContainer(m *lifecycle.Manager, ctr *container.Container) (Container
 		h.PortBindings[p.Key()] = append(h.PortBindings[p.Key()], InspectPort{HostIp: p.HostIP, HostPort: hp})
 	}
 	h.PublishAllPorts = ctr.Host.PublishAllPorts
+	rl := ctr.Host.Resources
+	h.Memory, h.MemoryReservation, h.MemorySwap = rl.Memory, rl.MemoryReservation, rl.MemorySwap
+	h.NanoCpus, h.CpuShares, h.CpusetCpus, h.CpusetMems = int64(rl.CPUs*1e9), rl.CPUShares, rl.CpusetCpus, rl.CpusetMems
+	h.PidsLimit, h.BlkioWeight = rl.PidsLimit, rl.BlkioWeight
+	if ctr.Host.OOMScoreAdj != nil {
+		h.OomScoreAdj = *ctr.Host.OOMScoreAdj
+	}
 	h.Dns, h.DnsSearch, h.DnsOptions, h.ExtraHosts = nonNil(ctr.Host.DNS), nonNil(ctr.Host.DNSSearch), nonNil(ctr.Host.DNSOptions), nonNil(ctr.Host.ExtraHosts)
 	ci.Config.Domainname = ctr.Domainname
 	if len(ctr.ExposedPorts) > 0 {

@@ -24,6 +24,7 @@ import (
 	"go.podman.io/storage/pkg/stringid"
 
 	"github.com/skiff-containers/skiff/internal/network"
+	"github.com/skiff-containers/skiff/internal/resources"
 	"github.com/skiff-containers/skiff/internal/runspec"
 	"github.com/skiff-containers/skiff/internal/state"
 )
@@ -110,6 +111,11 @@ type HostConfig struct {
 	// Networks are the user-defined networks the container is on; the
 	// first is its NetworkMode.
 	Networks []NetAttach `json:"networks,omitempty"`
+	// Resources are the cgroup limits; StrictLimits refuses to start
+	// where they cannot apply (instead of a warning).
+	Resources    resources.Limits `json:"resources"`
+	StrictLimits bool             `json:"strictLimits,omitempty"`
+	OOMScoreAdj  *int             `json:"oomScoreAdj,omitempty"`
 }
 
 // NetAttach is a container's place on a user-defined network.

@@ -19,6 +19,7 @@ import (
 	"github.com/skiff-containers/skiff/internal/container"
 	"github.com/skiff-containers/skiff/internal/imagestore"
 	"github.com/skiff-containers/skiff/internal/network"
+	"github.com/skiff-containers/skiff/internal/resources"
 	"github.com/skiff-containers/skiff/internal/runspec"
 	"github.com/skiff-containers/skiff/internal/supervisor"
 )
@@ -189,6 +190,24 @@ func (m *Manager) launch(c *container.Container, rootfs string, o StartOptions) 
 	if !m.Rootless {
 		spec.Linux.CgroupsPath = "/skiff/" + c.ID
 	}
+	var warnings []string
+	if c.Host.Resources.Set() {
+		why := resources.Unavailable(m.Rootless)
+		switch {
+		case why != nil && c.Host.StrictLimits:
+			return nil, fmt.Errorf("cannot apply %s: %v (drop --strict-limits to run without them)", strings.Join(c.Host.Resources.Names(), ", "), why)
+		case why != nil:
+			warnings = append(warnings, fmt.Sprintf("limits ignored (%s): %v; --strict-limits refuses to run without them", strings.Join(c.Host.Resources.Names(), ", "), why))
+		default:
+			r, err := c.Host.Resources.Spec()
+			if err != nil {
+				return nil, err
+			}
+			r.Devices = spec.Linux.Resources.Devices
+			spec.Linux.Resources = r
+		}
+	}
+	spec.Process.OOMScoreAdj = c.Host.OOMScoreAdj
 	l := &supervisor.Launch{
 		ID:              c.ID,
 		Spec:            spec,
@@ -206,6 +225,7 @@ func (m *Manager) launch(c *container.Container, rootfs string, o StartOptions) 
 		RootlessCgroups: m.Rootless,
 		UsernsRegistry:  m.UsernsRegistry,
 		Network:         plan.launch,
+		Warnings:        warnings,
 	}
 	if c.AutoRemove && !o.Attach && len(m.Cleanup) > 0 {
 		l.Cleanup = append(append([]string{}, m.Cleanup...), c.ID)

@@ -203,6 +203,7 @@ func Run(h Handoff) int {
 	if lw != nil {
 		lw.Close()
 	}
+	oom := oomKilled(h.Cgroups)
 	for _, p := range h.Cgroups {
 		_ = os.Remove(p)
 	}
@@ -210,7 +211,7 @@ func Run(h Handoff) int {
 	if h.Rootfs != "" {
 		_ = unix.Unmount(h.Rootfs, unix.MNT_DETACH)
 	}
-	_ = state.Write(h.StatePath, state.State{Status: state.StatusExited, StartedAt: h.StartedAt, FinishedAt: time.Now().UTC(), ExitCode: code})
+	_ = state.Write(h.StatePath, state.State{Status: state.StatusExited, StartedAt: h.StartedAt, FinishedAt: time.Now().UTC(), ExitCode: code, OOMKilled: oom})
 	if holder != nil {
 		if h.HolderPath != "" {
 			os.Remove(h.HolderPath)
@@ -224,4 +225,24 @@ func Run(h Handoff) int {
 		_ = syscall.Exec(h.Cleanup[0], h.Cleanup, cleanEnv())
 	}
 	return code
+}
+
+// oomKilled reports whether the kernel's OOM killer killed a process of
+// the container's memory cgroup: the oom_kill count of cgroup v2's
+// memory.events, or of v1's memory.oom_control.
+func oomKilled(cgroups []string) bool {
+	for _, dir := range cgroups {
+		for _, name := range []string{"memory.events", "memory.oom_control"} {
+			data, err := os.ReadFile(filepath.Join(dir, name))
+			if err != nil {
+				continue
+			}
+			for _, line := range strings.Split(string(data), "\n") {
+				if n, ok := strings.CutPrefix(line, "oom_kill "); ok && strings.TrimSpace(n) != "0" {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }

@@ -56,6 +56,8 @@ type Launch struct {
 	// UsernsRegistry, when set, is where the supervisor registers as a
 	// holder of its user namespace (rootless).
 	UsernsRegistry string `json:"usernsRegistry,omitempty"`
+	// Warnings are passed on in the Result.
+	Warnings []string `json:"warnings,omitempty"`
 	// Network, when set, asks the supervisor to prepare the container's
 	// network namespace itself before the container joins it.
 	Network *NetworkLaunch `json:"network,omitempty"`

@@ -106,12 +106,12 @@ func runContainer(path string) int {
 	}
 	started := time.Now().UTC()
 	rs := state.State{Status: state.StatusRunning, Pid: pid, SupervisorPid: os.Getpid(), StartedAt: started}
-	var warnings []string
+	warnings := l.Warnings
 	if netw != nil {
 		for _, p := range l.Network.Ports {
 			rs.Ports = append(rs.Ports, p.Encode())
 		}
-		warnings = netw.warnings
+		warnings = append(warnings, netw.warnings...)
 	}
 	if err := state.Write(l.StatePath, rs); err != nil {
 		_ = ctr.Signal(unix.SIGKILL)

@@ -7,9 +7,10 @@ import (
 	"time"
 )
 
-// The run path as root: no user namespace of skiff's, real ids, cgroups of
-// the host's kind.
-func TestRunAsRoot(t *testing.T) {
+// rootRunSandbox is a root sandbox with the busybox image as "bb"; its
+// containers are removed at the end.
+func rootRunSandbox(t *testing.T) *sandbox {
+	t.Helper()
 	sb := newRootSandbox(t)
 	sb.OK("pull", "-q", st.busybox)
 	sb.OK("tag", st.busybox, "bb")
@@ -18,6 +19,13 @@ func TestRunAsRoot(t *testing.T) {
 			sb.Skiff(append([]string{"rm", "-f"}, ids...)...)
 		}
 	})
+	return sb
+}
+
+// The run path as root: no user namespace of skiff's, real ids, cgroups of
+// the host's kind.
+func TestRunAsRoot(t *testing.T) {
+	sb := rootRunSandbox(t)
 	if got := strings.TrimSpace(sb.OK("info", "-f", "{{.Host.Rootless}} {{.Host.IDMapping}}").Out); got != "false host" {
 		t.Errorf("info as root: %q", got)
 	}

@@ -1,0 +1,272 @@
+// Package resources is a container's resource limits: Docker's flags
+// parsed Docker's way (--memory 64m, --cpus 1.5), turned into the OCI
+// spec's cgroup settings, and the rules for where they can apply.
+package resources
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/docker/go-units"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+)
+
+// Limits are the limits a container asks for; zero values are unset.
+type Limits struct {
+	Memory            int64   `json:"memory,omitempty"`            // bytes
+	MemoryReservation int64   `json:"memoryReservation,omitempty"` // bytes
+	MemorySwap        int64   `json:"memorySwap,omitempty"`        // memory+swap bytes; -1 unlimited
+	CPUs              float64 `json:"cpus,omitempty"`
+	CPUShares         int64   `json:"cpuShares,omitempty"`
+	CpusetCpus        string  `json:"cpusetCpus,omitempty"`
+	CpusetMems        string  `json:"cpusetMems,omitempty"`
+	PidsLimit         int64   `json:"pidsLimit,omitempty"` // -1 unlimited
+	BlkioWeight       uint16  `json:"blkioWeight,omitempty"`
+	DeviceReadBps     []Rate  `json:"deviceReadBps,omitempty"`
+	DeviceWriteBps    []Rate  `json:"deviceWriteBps,omitempty"`
+}
+
+// Rate is a per-device byte rate.
+type Rate struct {
+	Path string `json:"path"`
+	Rate uint64 `json:"rate"`
+}
+
+// Flags are the command-line values, before parsing.
+type Flags struct {
+	Memory, MemoryReservation, MemorySwap, CPUs, CPUShares, CpusetCpus, CpusetMems, PidsLimit, BlkioWeight string
+	DeviceReadBps, DeviceWriteBps                                                                          []string
+}
+
+// Parse reads the flags as Docker does. The error names the flag and
+// what a valid value looks like.
+func Parse(f Flags) (Limits, error) {
+	var l Limits
+	var err error
+	size := func(flag, v string, allowUnlimited bool) (int64, error) {
+		if v == "" {
+			return 0, nil
+		}
+		if allowUnlimited && v == "-1" {
+			return -1, nil
+		}
+		n, err := units.RAMInBytes(v)
+		if err != nil || n <= 0 {
+			return 0, fmt.Errorf("invalid %s %q: use a size such as 64m or 1g", flag, v)
+		}
+		return n, nil
+	}
+	if l.Memory, err = size("--memory", f.Memory, false); err != nil {
+		return l, err
+	}
+	if l.Memory > 0 && l.Memory < 6<<20 {
+		return l, fmt.Errorf("invalid --memory %q: the minimum is 6m", f.Memory)
+	}
+	if l.MemoryReservation, err = size("--memory-reservation", f.MemoryReservation, false); err != nil {
+		return l, err
+	}
+	if l.MemorySwap, err = size("--memory-swap", f.MemorySwap, true); err != nil {
+		return l, err
+	}
+	if l.MemorySwap > 0 {
+		if l.Memory == 0 {
+			return l, fmt.Errorf("--memory-swap needs --memory")
+		}
+		if l.MemorySwap < l.Memory {
+			return l, fmt.Errorf("invalid --memory-swap %q: it counts memory and swap together, so it must be at least --memory", f.MemorySwap)
+		}
+	}
+	if l.Memory > 0 && l.MemoryReservation > l.Memory {
+		return l, fmt.Errorf("invalid --memory-reservation %q: it must not exceed --memory", f.MemoryReservation)
+	}
+	if f.CPUs != "" {
+		c, err := strconv.ParseFloat(f.CPUs, 64)
+		if err != nil || c <= 0 || math.IsInf(c, 0) || math.IsNaN(c) {
+			return l, fmt.Errorf("invalid --cpus %q: use a positive number such as 0.5 or 2", f.CPUs)
+		}
+		l.CPUs = c
+	}
+	if f.CPUShares != "" {
+		n, err := strconv.ParseInt(f.CPUShares, 10, 64)
+		if err != nil || n < 2 || n > 262144 {
+			return l, fmt.Errorf("invalid --cpu-shares %q: use a number from 2 to 262144 (1024 is the default weight)", f.CPUShares)
+		}
+		l.CPUShares = n
+	}
+	for flag, v := range map[string]string{"--cpuset-cpus": f.CpusetCpus, "--cpuset-mems": f.CpusetMems} {
+		if v != "" && !validCpuset(v) {
+			return l, fmt.Errorf("invalid %s %q: use a list such as 0-2,4", flag, v)
+		}
+	}
+	l.CpusetCpus, l.CpusetMems = f.CpusetCpus, f.CpusetMems
+	if f.PidsLimit != "" {
+		n, err := strconv.ParseInt(f.PidsLimit, 10, 64)
+		if err != nil || n < -1 || n == 0 {
+			return l, fmt.Errorf("invalid --pids-limit %q: use a positive number, or -1 for no limit", f.PidsLimit)
+		}
+		l.PidsLimit = n
+	}
+	if f.BlkioWeight != "" {
+		n, err := strconv.ParseUint(f.BlkioWeight, 10, 16)
+		if err != nil || n < 10 || n > 1000 {
+			return l, fmt.Errorf("invalid --blkio-weight %q: use a number from 10 to 1000", f.BlkioWeight)
+		}
+		l.BlkioWeight = uint16(n)
+	}
+	if l.DeviceReadBps, err = parseRates("--device-read-bps", f.DeviceReadBps); err != nil {
+		return l, err
+	}
+	if l.DeviceWriteBps, err = parseRates("--device-write-bps", f.DeviceWriteBps); err != nil {
+		return l, err
+	}
+	return l, nil
+}
+
+func validCpuset(s string) bool {
+	for _, part := range strings.Split(s, ",") {
+		lo, hi, isRange := strings.Cut(part, "-")
+		a, err := strconv.ParseUint(lo, 10, 16)
+		if err != nil {
+			return false
+		}
+		if isRange {
+			b, err := strconv.ParseUint(hi, 10, 16)
+			if err != nil || b < a {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func parseRates(flag string, vals []string) ([]Rate, error) {
+	var out []Rate
+	for _, v := range vals {
+		path, rate, ok := strings.Cut(v, ":")
+		if !ok || !strings.HasPrefix(path, "/dev/") {
+			return nil, fmt.Errorf("invalid %s %q: use DEVICE:RATE, such as /dev/sda:10mb", flag, v)
+		}
+		n, err := units.RAMInBytes(rate)
+		if err != nil || n <= 0 {
+			return nil, fmt.Errorf("invalid %s %q: the rate must be a size per second, such as 10mb", flag, v)
+		}
+		out = append(out, Rate{Path: path, Rate: uint64(n)})
+	}
+	return out, nil
+}
+
+// Set reports whether any limit is set.
+func (l Limits) Set() bool { return len(l.Names()) > 0 }
+
+// Names are the flags of the limits that are set, for messages.
+func (l Limits) Names() []string {
+	var n []string
+	add := func(set bool, name string) {
+		if set {
+			n = append(n, name)
+		}
+	}
+	add(l.Memory != 0, "--memory")
+	add(l.MemoryReservation != 0, "--memory-reservation")
+	add(l.MemorySwap != 0, "--memory-swap")
+	add(l.CPUs != 0, "--cpus")
+	add(l.CPUShares != 0, "--cpu-shares")
+	add(l.CpusetCpus != "", "--cpuset-cpus")
+	add(l.CpusetMems != "", "--cpuset-mems")
+	add(l.PidsLimit != 0, "--pids-limit")
+	add(l.BlkioWeight != 0, "--blkio-weight")
+	add(len(l.DeviceReadBps) > 0, "--device-read-bps")
+	add(len(l.DeviceWriteBps) > 0, "--device-write-bps")
+	return n
+}
+
+// Spec is the limits as the OCI spec's cgroup resources. Devices are
+// resolved to their numbers here, on the host.
+func (l Limits) Spec() (*specs.LinuxResources, error) {
+	r := &specs.LinuxResources{}
+	if l.Memory != 0 || l.MemoryReservation != 0 || l.MemorySwap != 0 {
+		m := &specs.LinuxMemory{}
+		if l.Memory != 0 {
+			m.Limit = &l.Memory
+			// Docker: without --memory-swap, as much swap as memory.
+			swap := l.MemorySwap
+			if swap == 0 {
+				swap = 2 * l.Memory
+			}
+			m.Swap = &swap
+		}
+		if l.MemoryReservation != 0 {
+			m.Reservation = &l.MemoryReservation
+		}
+		r.Memory = m
+	}
+	if l.CPUs != 0 || l.CPUShares != 0 || l.CpusetCpus != "" || l.CpusetMems != "" {
+		c := &specs.LinuxCPU{Cpus: l.CpusetCpus, Mems: l.CpusetMems}
+		if l.CPUs != 0 {
+			period := uint64(100000)
+			quota := int64(l.CPUs * float64(period))
+			c.Period, c.Quota = &period, &quota
+		}
+		if l.CPUShares != 0 {
+			shares := uint64(l.CPUShares)
+			c.Shares = &shares
+		}
+		r.CPU = c
+	}
+	if l.PidsLimit != 0 {
+		p := l.PidsLimit
+		r.Pids = &specs.LinuxPids{Limit: &p}
+	}
+	if l.BlkioWeight != 0 || len(l.DeviceReadBps) > 0 || len(l.DeviceWriteBps) > 0 {
+		b := &specs.LinuxBlockIO{}
+		if l.BlkioWeight != 0 {
+			w := l.BlkioWeight
+			b.Weight = &w
+		}
+		for _, set := range []struct {
+			rates []Rate
+			out   *[]specs.LinuxThrottleDevice
+		}{{l.DeviceReadBps, &b.ThrottleReadBpsDevice}, {l.DeviceWriteBps, &b.ThrottleWriteBpsDevice}} {
+			for _, rt := range set.rates {
+				major, minor, err := deviceNumber(rt.Path)
+				if err != nil {
+					return nil, err
+				}
+				td := specs.LinuxThrottleDevice{Rate: rt.Rate}
+				td.Major, td.Minor = major, minor
+				*set.out = append(*set.out, td)
+			}
+		}
+		r.BlockIO = b
+	}
+	return r, nil
+}
+
+func deviceNumber(path string) (int64, int64, error) {
+	var st unix.Stat_t
+	if err := unix.Stat(path, &st); err != nil {
+		return 0, 0, fmt.Errorf("device %s: %w", path, err)
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFBLK {
+		return 0, 0, fmt.Errorf("device %s is not a block device", path)
+	}
+	return int64(unix.Major(uint64(st.Rdev))), int64(unix.Minor(uint64(st.Rdev))), nil
+}
+
+// Unavailable says why limits cannot apply to a container here, or nil.
+// As root, libcontainer applies them through cgroup v1 or v2, whichever
+// the host has. Rootless, they need a cgroup v2 subtree delegated to the
+// user.
+func Unavailable(rootless bool) error {
+	if !rootless {
+		return nil
+	}
+	var st unix.Statfs_t
+	if err := unix.Statfs("/sys/fs/cgroup", &st); err != nil || st.Type != unix.CGROUP2_SUPER_MAGIC {
+		return fmt.Errorf("this host uses cgroup v1 (or a hybrid layout), which gives users no cgroup subtree of their own")
+	}
+	return fmt.Errorf("placing rootless containers in the user's delegated cgroup v2 subtree is not supported yet")
+}

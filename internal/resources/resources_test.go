@@ -1,0 +1,72 @@
+package resources
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestParse(t *testing.T) {
+	tests := []struct {
+		name    string
+		f       Flags
+		check   func(Limits) bool
+		wantErr string
+	}{
+		{name: "none", check: func(l Limits) bool { return !l.Set() }},
+		{name: "memory", f: Flags{Memory: "64m", MemoryReservation: "32m"}, check: func(l Limits) bool { return l.Memory == 64<<20 && l.MemoryReservation == 32<<20 }},
+		{name: "unlimited swap", f: Flags{Memory: "1g", MemorySwap: "-1"}, check: func(l Limits) bool { return l.MemorySwap == -1 }},
+		{name: "cpus", f: Flags{CPUs: "1.5", CPUShares: "512", CpusetCpus: "0-1,3"}, check: func(l Limits) bool { return l.CPUs == 1.5 && l.CPUShares == 512 }},
+		{name: "pids", f: Flags{PidsLimit: "-1"}, check: func(l Limits) bool { return l.PidsLimit == -1 }},
+		{name: "blkio", f: Flags{BlkioWeight: "500"}, check: func(l Limits) bool { return l.BlkioWeight == 500 }},
+		{name: "bad memory", f: Flags{Memory: "x"}, wantErr: "invalid --memory"},
+		{name: "tiny memory", f: Flags{Memory: "1m"}, wantErr: "minimum is 6m"},
+		{name: "swap alone", f: Flags{MemorySwap: "1g"}, wantErr: "needs --memory"},
+		{name: "swap below memory", f: Flags{Memory: "1g", MemorySwap: "1m"}, wantErr: "at least --memory"},
+		{name: "zero cpus", f: Flags{CPUs: "0"}, wantErr: "invalid --cpus"},
+		{name: "NaN cpus", f: Flags{CPUs: "NaN"}, wantErr: "invalid --cpus"},
+		{name: "cpuset", f: Flags{CpusetMems: "a"}, wantErr: "invalid --cpuset-mems"},
+		{name: "zero pids", f: Flags{PidsLimit: "0"}, wantErr: "invalid --pids-limit"},
+		{name: "blkio range", f: Flags{BlkioWeight: "1001"}, wantErr: "invalid --blkio-weight"},
+		{name: "rate", f: Flags{DeviceReadBps: []string{"/dev/sda"}}, wantErr: "DEVICE:RATE"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l, err := Parse(tt.f)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("got %+v, %v; want error %q", l, err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || !tt.check(l) {
+				t.Fatalf("got %+v, %v", l, err)
+			}
+		})
+	}
+}
+
+func TestSpec(t *testing.T) {
+	l := Limits{Memory: 64 << 20, CPUs: 0.5, CPUShares: 512, PidsLimit: 20, BlkioWeight: 300}
+	r, err := l.Spec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *r.Memory.Limit != 64<<20 || *r.Memory.Swap != 128<<20 {
+		t.Errorf("memory: %d, swap %d (Docker's default: twice the memory)", *r.Memory.Limit, *r.Memory.Swap)
+	}
+	if *r.CPU.Quota != 50000 || *r.CPU.Period != 100000 || *r.CPU.Shares != 512 {
+		t.Errorf("cpu: %+v", r.CPU)
+	}
+	if *r.Pids.Limit != 20 || *r.BlockIO.Weight != 300 {
+		t.Errorf("pids %d, blkio %d", *r.Pids.Limit, *r.BlockIO.Weight)
+	}
+	if got := strings.Join(l.Names(), ","); got != "--memory,--cpus,--cpu-shares,--pids-limit,--blkio-weight" {
+		t.Errorf("Names: %s", got)
+	}
+	if _, err := (Limits{DeviceReadBps: []Rate{{Path: "/dev/null", Rate: 1}}}).Spec(); err == nil || !strings.Contains(err.Error(), "not a block device") {
+		t.Errorf("a character device as a block device: %v", err)
+	}
+	if err := Unavailable(false); err != nil {
+		t.Errorf("as root: %v", err)
+	}
+}
