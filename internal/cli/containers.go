@@ -101,8 +101,11 @@ func (s *session) containerCommands() []*cli.Command {
 		Action: func(c *cli.Context) error { return s.execAction(c, execEnv.values) },
 	}
 	port := s.portCommand()
+	top := s.topCommand()
+	statsCmd := s.statsCommand()
+	update := s.updateCommand()
 	return []*cli.Command{
-		ps("ps"), start, stop, kill, restart, rm("rm"), logs, wait, inspect, rename, execCmd, port,
+		ps("ps"), start, stop, kill, restart, rm("rm"), logs, wait, inspect, rename, execCmd, port, top, statsCmd, update,
 		{
 			Name:  "container",
 			Usage: "manage containers",
@@ -118,6 +121,9 @@ func (s *session) containerCommands() []*cli.Command {
 				{Name: "rename", Usage: rename.Usage, ArgsUsage: rename.ArgsUsage, Action: rename.Action},
 				{Name: "exec", Usage: execCmd.Usage, ArgsUsage: execCmd.ArgsUsage, Flags: execCmd.Flags, Action: execCmd.Action},
 				{Name: "port", Usage: port.Usage, ArgsUsage: port.ArgsUsage, Action: port.Action},
+				{Name: "top", Usage: top.Usage, ArgsUsage: top.ArgsUsage, SkipFlagParsing: true, Action: top.Action},
+				{Name: "stats", Usage: statsCmd.Usage, ArgsUsage: statsCmd.ArgsUsage, Flags: statsCmd.Flags, Action: statsCmd.Action},
+				{Name: "update", Usage: update.Usage, ArgsUsage: update.ArgsUsage, Flags: update.Flags, Action: update.Action},
 			},
 		},
 	}

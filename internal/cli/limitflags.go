@@ -1,22 +1,48 @@
 package cli
 
 import (
+	"fmt"
 	"strconv"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/skiff-containers/skiff/internal/container"
+	"github.com/skiff-containers/skiff/internal/lifecycle"
 	"github.com/skiff-containers/skiff/internal/resources"
 )
 
-// parseLimitFlags reads the resource limits into cfg.
-func parseLimitFlags(c *cli.Context, f *createFlags, cfg *container.Config) error {
-	l, err := resources.Parse(resources.Flags{
+// limitFlags are the resource limit flags of run, create and update, and
+// the collectors of the repeatable ones.
+func limitFlags() ([]cli.Flag, *multi, *multi) {
+	read, r := repeatable("device-read-bps", "", "limit reads from a device, DEVICE:RATE (such as /dev/sda:10mb)")
+	write, w := repeatable("device-write-bps", "", "limit writes to a device, DEVICE:RATE")
+	flags := []cli.Flag{
+		&cli.StringFlag{Name: "memory", Aliases: []string{"m"}, Usage: "memory limit (such as 64m, 1g)"},
+		&cli.StringFlag{Name: "memory-reservation", Usage: "memory soft limit"},
+		&cli.StringFlag{Name: "memory-swap", Usage: "memory plus swap limit (-1: unlimited swap; default: twice --memory)"},
+		&cli.StringFlag{Name: "cpus", Usage: "number of CPUs (such as 1.5)"},
+		&cli.StringFlag{Name: "cpu-shares", Aliases: []string{"c"}, Usage: "relative CPU weight (1024 is the default)"},
+		&cli.StringFlag{Name: "cpuset-cpus", Usage: "CPUs to run on (such as 0-1,3)"},
+		&cli.StringFlag{Name: "cpuset-mems", Usage: "memory nodes to use"},
+		&cli.StringFlag{Name: "pids-limit", Usage: "maximum number of processes (-1: unlimited)"},
+		&cli.StringFlag{Name: "blkio-weight", Usage: "relative block I/O weight, 10 to 1000"},
+	}
+	return append(append(flags, read...), write...), r, w
+}
+
+// limitValues reads the limit flags as given.
+func limitValues(c *cli.Context, read, write *multi) resources.Flags {
+	return resources.Flags{
 		Memory: c.String("memory"), MemoryReservation: c.String("memory-reservation"), MemorySwap: c.String("memory-swap"),
 		CPUs: c.String("cpus"), CPUShares: c.String("cpu-shares"), CpusetCpus: c.String("cpuset-cpus"), CpusetMems: c.String("cpuset-mems"),
 		PidsLimit: c.String("pids-limit"), BlkioWeight: c.String("blkio-weight"),
-		DeviceReadBps: f.deviceReadBps.values, DeviceWriteBps: f.deviceWriteBps.values,
-	})
+		DeviceReadBps: read.values, DeviceWriteBps: write.values,
+	}
+}
+
+// parseLimitFlags reads the resource limits into cfg.
+func parseLimitFlags(c *cli.Context, f *createFlags, cfg *container.Config) error {
+	l, err := resources.Parse(limitValues(c, f.deviceReadBps, f.deviceWriteBps))
 	if err != nil {
 		return usagef("%v", err)
 	}
@@ -30,4 +56,30 @@ func parseLimitFlags(c *cli.Context, f *createFlags, cfg *container.Config) erro
 		cfg.Host.OOMScoreAdj = &n
 	}
 	return nil
+}
+
+func (s *session) updateCommand() *cli.Command {
+	flags, read, write := limitFlags()
+	return &cli.Command{
+		Name: "update", Usage: "change containers' resource limits (at once if they run)", ArgsUsage: "CONTAINER [CONTAINER...]",
+		Flags: flags,
+		Action: func(c *cli.Context) error {
+			if err := needArgs(c, 1, "a container"); err != nil {
+				return err
+			}
+			f := limitValues(c, read, write)
+			if _, err := resources.Parse(resources.Flags{Memory: f.Memory, CPUs: f.CPUs, CPUShares: f.CPUShares, CpusetCpus: f.CpusetCpus,
+				CpusetMems: f.CpusetMems, PidsLimit: f.PidsLimit, BlkioWeight: f.BlkioWeight, MemoryReservation: f.MemoryReservation,
+				DeviceReadBps: f.DeviceReadBps, DeviceWriteBps: f.DeviceWriteBps}); err != nil {
+				return usagef("%v", err)
+			}
+			return s.eachContainer(c, func(m *lifecycle.Manager, ctr *container.Container) error {
+				warning, err := m.Update(ctr, f)
+				if warning != "" {
+					fmt.Fprintf(s.io.Err, "skiff: warning: %s\n", warning)
+				}
+				return err
+			})
+		},
+	}
 }

@@ -6,7 +6,6 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/skiff-containers/skiff/internal/container"
 	"github.com/skiff-containers/skiff/internal/network"
 )
 
@@ -33,16 +32,9 @@ func (s *session) portAction(c *cli.Context) error {
 		}
 		want = ps[0].Key()
 	}
-	_, ctr, err := s.lookupContainer(c.Args().First())
+	ctr, st, err := s.runningContainer(c.Args().First(), ": its ports are published only while it runs")
 	if err != nil {
 		return err
-	}
-	st, err := ctr.State()
-	if err != nil {
-		return err
-	}
-	if st.Status != container.StatusRunning {
-		return fmt.Errorf("container %s is not running: its ports are published only while it runs", ctr.Name)
 	}
 	var lines []string
 	for _, p := range network.DecodeAll(st.Ports) {

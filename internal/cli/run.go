@@ -57,8 +57,9 @@ func newCreateFlags(run bool) *createFlags {
 	f.dnsOption = add("dns-option", "", "resolver option (as in resolv.conf)")
 	f.addHost = add("add-host", "", "add NAME:IP to /etc/hosts (IP may be host-gateway)")
 	f.networkAlias = add("network-alias", "", "another name for the container on its user-defined network")
-	f.deviceReadBps = add("device-read-bps", "", "limit reads from a device, DEVICE:RATE (such as /dev/sda:10mb)")
-	f.deviceWriteBps = add("device-write-bps", "", "limit writes to a device, DEVICE:RATE")
+	lf, rd, wr := limitFlags()
+	extra = append(extra, lf...)
+	f.deviceReadBps, f.deviceWriteBps = rd, wr
 	f.flags = append([]cli.Flag{
 		&cli.StringFlag{Name: "name", Usage: "name the container"},
 		&cli.StringFlag{Name: "workdir", Aliases: []string{"w"}, Usage: "working directory inside the container"},
@@ -69,15 +70,6 @@ func newCreateFlags(run bool) *createFlags {
 		&cli.BoolFlag{Name: "publish-all", Aliases: []string{"P"}, Usage: "publish every exposed port on a free host port"},
 		&cli.StringFlag{Name: "domainname", Usage: "container NIS domain name"},
 		&cli.StringFlag{Name: "ip", Usage: "the container's IPv4 address on its user-defined network"},
-		&cli.StringFlag{Name: "memory", Aliases: []string{"m"}, Usage: "memory limit (such as 64m, 1g)"},
-		&cli.StringFlag{Name: "memory-reservation", Usage: "memory soft limit"},
-		&cli.StringFlag{Name: "memory-swap", Usage: "memory plus swap limit (-1: unlimited swap; default: twice --memory)"},
-		&cli.StringFlag{Name: "cpus", Usage: "number of CPUs (such as 1.5)"},
-		&cli.StringFlag{Name: "cpu-shares", Aliases: []string{"c"}, Usage: "relative CPU weight (1024 is the default)"},
-		&cli.StringFlag{Name: "cpuset-cpus", Usage: "CPUs to run on (such as 0-1,3)"},
-		&cli.StringFlag{Name: "cpuset-mems", Usage: "memory nodes to use"},
-		&cli.StringFlag{Name: "pids-limit", Usage: "maximum number of processes (-1: unlimited)"},
-		&cli.StringFlag{Name: "blkio-weight", Usage: "relative block I/O weight, 10 to 1000"},
 		&cli.StringFlag{Name: "oom-score-adj", Usage: "the container's OOM score adjustment, -1000 to 1000"},
 		&cli.BoolFlag{Name: "strict-limits", Usage: "refuse to start where the limits cannot apply (default: run without them and warn)"},
 		&cli.StringFlag{Name: "userns", Value: "host", Usage: "user namespace: host (skiff's own), or auto (as root: a range of its own from /etc/subuid's \"containers\")"},

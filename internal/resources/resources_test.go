@@ -32,15 +32,7 @@ func TestParse(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			l, err := Parse(tt.f)
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("got %+v, %v; want error %q", l, err, tt.wantErr)
-				}
-				return
-			}
-			if err != nil || !tt.check(l) {
-				t.Fatalf("got %+v, %v", l, err)
-			}
+			checkLimits(t, l, err, tt.wantErr, tt.check)
 		})
 	}
 }
@@ -68,5 +60,42 @@ func TestSpec(t *testing.T) {
 	}
 	if err := Unavailable(false); err != nil {
 		t.Errorf("as root: %v", err)
+	}
+}
+
+func TestMerge(t *testing.T) {
+	old := Limits{Memory: 64 << 20, PidsLimit: 20, CPUs: 1}
+	tests := []struct {
+		name    string
+		f       Flags
+		check   func(Limits) bool
+		wantErr string
+	}{
+		{name: "only what is given", f: Flags{PidsLimit: "50"}, check: func(l Limits) bool { return l.PidsLimit == 50 && l.Memory == 64<<20 && l.CPUs == 1 }},
+		{name: "memory and swap", f: Flags{Memory: "128m", MemorySwap: "256m"}, check: func(l Limits) bool { return l.Memory == 128<<20 && l.MemorySwap == 256<<20 }},
+		{name: "swap checked against the memory kept", f: Flags{MemorySwap: "32m"}, wantErr: "at least --memory"},
+		{name: "bad value", f: Flags{CPUs: "x"}, wantErr: "invalid --cpus"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l, err := Merge(old, tt.f)
+			checkLimits(t, l, err, tt.wantErr, tt.check)
+		})
+	}
+	if _, err := Merge(Limits{}, Flags{MemorySwap: "1g"}); err == nil {
+		t.Error("swap without memory merged")
+	}
+}
+
+func checkLimits(t *testing.T, l Limits, err error, wantErr string, check func(Limits) bool) {
+	t.Helper()
+	if wantErr != "" {
+		if err == nil || !strings.Contains(err.Error(), wantErr) {
+			t.Fatalf("got %+v, %v; want error %q", l, err, wantErr)
+		}
+		return
+	}
+	if err != nil || !check(l) {
+		t.Fatalf("got %+v, %v", l, err)
 	}
 }

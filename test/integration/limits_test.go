@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -72,6 +73,23 @@ func TestLimitsAsRoot(t *testing.T) {
 		t.Errorf("oom_score_adj: %q", b)
 	}
 
+	// update changes a running container's cgroup, and its configuration.
+	sb.OK("update", "-m", "128m", "--pids-limit", "30", "lim")
+	memFile, pidsFile := "memory.limit_in_bytes", "pids.max"
+	if v2 {
+		memFile = "memory.max"
+	}
+	if got := cgroupFile(t, sb, "lim", "memory", memFile); got != "134217728" {
+		t.Errorf("%s after update: %q", memFile, got)
+	}
+	if got := cgroupFile(t, sb, "lim", "pids", pidsFile); got != "30" {
+		t.Errorf("pids.max after update: %q", got)
+	}
+	if out := sb.OK("inspect", "-f", "{{.HostConfig.Memory}} {{.HostConfig.PidsLimit}} {{.HostConfig.NanoCpus}}", "lim").Out; out != "134217728 30 500000000\n" {
+		t.Errorf("configuration after update: %q", out)
+	}
+	sb.Fails("at least --memory", "update", "--memory-swap", "64m", "lim")
+
 	// Over --memory: killed, 137, OOMKilled.
 	r := sb.Skiff("run", "--name", "hog", "--network", "none", "-m", "32m", "--memory-swap", "32m", "bb",
 		"sh", "-c", "dd if=/dev/zero of=/dev/null bs=100M count=1")
@@ -111,6 +129,18 @@ func TestLimitsRootlessWithoutDelegation(t *testing.T) {
 		t.Errorf("warning: %q", r.Err)
 	}
 	sb.Fails("cannot apply --memory", "run", "--rm", "--name", "strict", "--strict-limits", "-m", "64m", "bb", "true")
+	// update records what it cannot apply now, and says so.
+	sb.OK("run", "-d", "--name", "later", "bb", "sleep", "300")
+	r = sb.OK("update", "-m", "100m", "later")
+	if !strings.Contains(r.Err, "recorded for its next start") {
+		t.Errorf("update warning: %q", r.Err)
+	}
+	if out := sb.OK("inspect", "-f", "{{.HostConfig.Memory}}", "later").Out; out != "104857600\n" {
+		t.Errorf("recorded limit: %q", out)
+	}
+	sb.Fails("invalid --cpus", "update", "--cpus", "fast", "later")
+	sb.Fails("no such container", "update", "-m", "64m", "nosuch")
+	sb.OK("rm", "-f", "later")
 	if out := sb.OK("ps", "-aq").Out; out != "" {
 		t.Errorf("--strict-limits left a container: %q", out)
 	}
@@ -141,5 +171,80 @@ func TestLimitFlagsBadInput(t *testing.T) {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
 			sb.in(t).Fails(tt.want, append(append([]string{"run", "--rm"}, tt.args...), "bb", "true")...)
 		})
+	}
+}
+
+func TestTop(t *testing.T) {
+	sb := runSandbox(t)
+	sb.OK("run", "-d", "--name", "busy", "--network", "none", "bb", "sh", "-c", "sleep 300 & sleep 301 & wait")
+	// Its processes, and only its: the first and two children.
+	var out string
+	for range 50 {
+		if out = sb.OK("top", "busy").Out; strings.Contains(out, "sleep 301") {
+			break
+		}
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 4 || !strings.Contains(lines[0], "PID") || !strings.Contains(out, "sleep 300") {
+		t.Errorf("top:\n%s", out)
+	}
+	if out := sb.OK("top", "busy", "-o", "pid,comm").Out; !strings.HasPrefix(strings.TrimSpace(out), "PID COMMAND") || strings.Count(out, "sleep") != 2 {
+		t.Errorf("top with ps options:\n%s", out)
+	}
+	sb.Fails("no PID column", "top", "busy", "-o", "comm")
+	sb.Fails("ps --bogus", "top", "busy", "--bogus")
+	sb.OK("stop", "-t", "0", "busy")
+	sb.Fails("is not running", "top", "busy")
+}
+
+func TestStats(t *testing.T) {
+	sb := runSandbox(t)
+	sb.OK("run", "-d", "--name", "spin", "--network", "none", "bb", "sh", "-c", "while :; do :; done")
+	sb.OK("run", "-d", "--name", "three", "--network", "none", "bb", "sh", "-c", "sleep 300 & sleep 301 & wait")
+	type row struct{ Name, CPUPerc, MemUsage, PIDs, NetIO, BlockIO string }
+	var rows []row
+	for _, l := range strings.Split(strings.TrimSpace(sb.OK("stats", "--no-stream", "--format", "json").Out), "\n") {
+		var r row
+		if err := json.Unmarshal([]byte(l), &r); err != nil {
+			t.Fatalf("%q: %v", l, err)
+		}
+		rows = append(rows, r)
+	}
+	if len(rows) != 2 {
+		t.Fatalf("stats rows: %+v", rows)
+	}
+	for _, r := range rows {
+		cpu, err := strconv.ParseFloat(strings.TrimSuffix(r.CPUPerc, "%"), 64)
+		if err != nil {
+			t.Errorf("CPU %%: %q", r.CPUPerc)
+		}
+		switch r.Name {
+		case "spin":
+			if cpu < 30 || r.PIDs != "1" {
+				t.Errorf("a spinning container: %+v", r)
+			}
+		case "three":
+			if cpu > 30 || r.PIDs != "3" || !strings.Contains(r.MemUsage, "iB / ") {
+				t.Errorf("an idle container of three processes: %+v", r)
+			}
+		}
+	}
+	if out := sb.OK("stats", "--no-stream", "--format", "{{.Name}} {{.PIDs}}", "three").Out; out != "three 3\n" {
+		t.Errorf("stats of one container: %q", out)
+	}
+	if out := sb.OK("stats", "--no-stream").Out; !strings.HasPrefix(out, "CONTAINER ID") || !strings.Contains(out, "MEM USAGE / LIMIT") {
+		t.Errorf("stats table:\n%s", out)
+	}
+	sb.Fails("no such container", "stats", "--no-stream", "nosuch")
+	sb.Fails("invalid", "stats", "--no-stream", "--format", "{{.Nope")
+}
+
+// As root the memory figures are the container's cgroup's, against its
+// limit.
+func TestStatsAsRoot(t *testing.T) {
+	sb := rootRunSandbox(t)
+	sb.OK("run", "-d", "--name", "capped", "--network", "none", "-m", "64m", "bb", "sleep", "300")
+	if out := sb.OK("stats", "--no-stream", "--format", "{{.MemUsage}}", "capped").Out; !strings.HasSuffix(out, " / 64MiB\n") {
+		t.Errorf("memory against --memory: %q", out)
 	}
 }

@@ -1,0 +1,107 @@
+package resources
+
+import (
+	"fmt"
+
+	"github.com/opencontainers/cgroups"
+	"github.com/opencontainers/cgroups/manager"
+)
+
+// Merge applies the flags that are given to old, as `update` does: what
+// is not given stays.
+func Merge(old Limits, f Flags) (Limits, error) {
+	n, err := Parse(Flags{
+		Memory: f.Memory, MemoryReservation: f.MemoryReservation, CPUs: f.CPUs, CPUShares: f.CPUShares,
+		CpusetCpus: f.CpusetCpus, CpusetMems: f.CpusetMems, PidsLimit: f.PidsLimit, BlkioWeight: f.BlkioWeight,
+		DeviceReadBps: f.DeviceReadBps, DeviceWriteBps: f.DeviceWriteBps,
+	})
+	if err != nil {
+		return old, err
+	}
+	l := old
+	set := func(given bool, apply func()) {
+		if given {
+			apply()
+		}
+	}
+	set(f.Memory != "", func() { l.Memory = n.Memory })
+	set(f.MemoryReservation != "", func() { l.MemoryReservation = n.MemoryReservation })
+	set(f.CPUs != "", func() { l.CPUs = n.CPUs })
+	set(f.CPUShares != "", func() { l.CPUShares = n.CPUShares })
+	set(f.CpusetCpus != "", func() { l.CpusetCpus = n.CpusetCpus })
+	set(f.CpusetMems != "", func() { l.CpusetMems = n.CpusetMems })
+	set(f.PidsLimit != "", func() { l.PidsLimit = n.PidsLimit })
+	set(f.BlkioWeight != "", func() { l.BlkioWeight = n.BlkioWeight })
+	set(len(f.DeviceReadBps) > 0, func() { l.DeviceReadBps = n.DeviceReadBps })
+	set(len(f.DeviceWriteBps) > 0, func() { l.DeviceWriteBps = n.DeviceWriteBps })
+	// Swap is checked against the memory limit it ends up with.
+	if f.MemorySwap != "" {
+		sw, err := Parse(Flags{Memory: fmt.Sprint(max(l.Memory, 6<<20)), MemorySwap: f.MemorySwap})
+		if err != nil {
+			return old, err
+		}
+		if l.Memory == 0 && sw.MemorySwap > 0 {
+			return old, fmt.Errorf("--memory-swap needs --memory")
+		}
+		l.MemorySwap = sw.MemorySwap
+	}
+	if l.MemorySwap > 0 && l.Memory > l.MemorySwap {
+		return old, fmt.Errorf("--memory %d is more than --memory-swap %d, which counts memory and swap together", l.Memory, l.MemorySwap)
+	}
+	return l, nil
+}
+
+// Apply sets a running container's limits in its cgroup, which skiff as
+// root made at /skiff/ID in each hierarchy (v1) or in the unified one.
+func Apply(id string, l Limits) error {
+	spec, err := l.Spec()
+	if err != nil {
+		return err
+	}
+	r := &cgroups.Resources{SkipDevices: true}
+	if m := spec.Memory; m != nil {
+		r.Memory, r.MemorySwap, r.MemoryReservation = deref(m.Limit), deref(m.Swap), deref(m.Reservation)
+	}
+	if c := spec.CPU; c != nil {
+		r.CpuQuota, r.CpusetCpus, r.CpusetMems = deref(c.Quota), c.Cpus, c.Mems
+		if c.Period != nil {
+			r.CpuPeriod = *c.Period
+		}
+		if c.Shares != nil {
+			r.CpuShares = *c.Shares
+		}
+	}
+	if spec.Pids != nil {
+		r.PidsLimit = spec.Pids.Limit
+	}
+	if b := spec.BlockIO; b != nil {
+		if b.Weight != nil {
+			r.BlkioWeight = *b.Weight
+		}
+		for _, t := range b.ThrottleReadBpsDevice {
+			r.BlkioThrottleReadBpsDevice = append(r.BlkioThrottleReadBpsDevice, cgroups.NewThrottleDevice(t.Major, t.Minor, t.Rate))
+		}
+		for _, t := range b.ThrottleWriteBpsDevice {
+			r.BlkioThrottleWriteBpsDevice = append(r.BlkioThrottleWriteBpsDevice, cgroups.NewThrottleDevice(t.Major, t.Minor, t.Rate))
+		}
+	}
+	if cgroups.IsCgroup2UnifiedMode() && r.CpuShares != 0 {
+		r.CpuWeight = cgroups.ConvertCPUSharesToCgroupV2Value(r.CpuShares)
+		r.CpuShares = 0
+	}
+	mgr, err := manager.New(&cgroups.Cgroup{Path: "/skiff/" + id, Resources: r})
+	if err != nil {
+		return fmt.Errorf("cgroup of %s: %w", id[:12], err)
+	}
+	if err := mgr.Set(r); err != nil {
+		return fmt.Errorf("set the limits of %s: %w", id[:12], err)
+	}
+	return nil
+}
+
+func deref(p *int64) int64 {
+	if p == nil {
+		return 0
+	}
+	return *p
+}
