@@ -9,7 +9,7 @@ LDFLAGS   := -s -w -X github.com/skiff-containers/skiff/internal/buildinfo.Versi
              -X github.com/skiff-containers/skiff/internal/buildinfo.Commit=$(COMMIT)
 GOFLAGS_BUILD := -tags "$(TAGS)" -trimpath -ldflags "$(LDFLAGS)"
 
-.PHONY: all build test unit integration deps demo bench clean vet
+.PHONY: all build test unit integration test-vm deps demo bench clean vet
 
 all: build
 
@@ -29,12 +29,17 @@ vet:
 	$(GO) vet -tags "$(TAGS) seccomp" ./...
 
 unit:
-	$(GO) test -tags "$(TAGS)" -count=1 ./internal/... ./pkg/...
+	$(GO) test -tags "$(TAGS)" -count=1 ./internal/... ./pkg/... ./libexec/skiff-init/...
 
 integration: build
 	$(GO) test -tags "$(TAGS)" -count=1 -timeout 20m ./test/integration/... -skiff-bin $(CURDIR)/bin/skiff
 
-test: deps vet unit integration
+# Boots Debian's kernel under qemu (software emulation) to prove the
+# limits on cgroup v2; the kernel package is fetched once into $TMPDIR.
+test-vm: build
+	$(GO) run ./test/vm -bin $(CURDIR)/bin
+
+test: deps vet unit integration test-vm
 
 demo: deps build
 	bash test/demo.sh

@@ -12,6 +12,7 @@ need=(
   "libseccomp-dev:"                   # the supervisor's seccomp filters (libcontainer)
   "slirp4netns:slirp4netns"           # the default network's user-mode stack
   "iperf3:iperf3"                     # make bench: throughput through -p
+  "qemu-system-x86:qemu-system-x86_64" # make test-vm: a cgroup v2 guest
 )
 # slirp4netns needs /dev/net/tun; some hosts ship it root-only (0600),
 # where containers would get loopback only. Distributions ship 0666.

@@ -156,9 +156,10 @@ func (m *Manager) launch(c *container.Container, rootfs string, o StartOptions) 
 		return nil, err
 	}
 	mounts := append(append([]runspec.Mount{}, c.Mounts...), runspec.Mount{Source: initBin, Destination: initPath, ReadOnly: true})
-	args := []string{initPath, "--pdeathsig", "--exec", "--"}
+	// Descriptor 3 is the supervisor's sentinel pipe (see skiff-init).
+	args := []string{initPath, "--pdeathsig", "--parent-fd", "3", "--exec", "--"}
 	if c.Init {
-		args = []string{initPath, "--pdeathsig", "--"}
+		args = []string{initPath, "--pdeathsig", "--parent-fd", "3", "--"}
 	}
 	args = append(args, c.Args...)
 	for _, mt := range mounts {

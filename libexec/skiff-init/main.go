@@ -18,18 +18,30 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"strconv"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/skiff-containers/skiff/internal/monitor"
 )
 
 func main() {
 	args := os.Args[1:]
-	pdeath, execMode := false, false
+	pdeath, execMode, parentFd := false, false, -1
 	for len(args) > 0 && args[0] != "--" {
 		switch args[0] {
 		case "--pdeathsig":
 			pdeath = true
+		case "--parent-fd":
+			if len(args) < 2 {
+				fail(125, "--parent-fd needs a descriptor")
+			}
+			n, err := strconv.Atoi(args[1])
+			if err != nil {
+				fail(125, "--parent-fd %q: %v", args[1], err)
+			}
+			parentFd, args = n, args[1:]
 		case "--exec":
 			execMode = true
 		default:
@@ -47,6 +59,14 @@ func main() {
 		if err := setPdeathsig(); err != nil {
 			fail(125, "%v", err)
 		}
+	}
+	if parentFd >= 0 {
+		// A supervisor that died before the signal was armed is seen
+		// here: the pipe whose write end only it held has hung up.
+		if parentGone(parentFd) {
+			os.Exit(137)
+		}
+		syscall.Close(parentFd)
 	}
 	path, err := exec.LookPath(args[0])
 	if err != nil {
@@ -68,14 +88,21 @@ func main() {
 }
 
 // setPdeathsig arms SIGKILL for when the parent, the supervisor, goes.
-// (From inside the PID namespace the parent always reads as pid 0, so a
-// parent that died a moment earlier cannot be told apart; the supervisor
-// is then in the middle of starting us and its own start fails.)
+// From inside the PID namespace the parent always reads as pid 0, so a
+// parent that died a moment before cannot be told apart by getppid; the
+// supervisor's sentinel pipe (--parent-fd) tells instead.
 func setPdeathsig() error {
 	if _, _, e := syscall.RawSyscall6(syscall.SYS_PRCTL, syscall.PR_SET_PDEATHSIG, uintptr(syscall.SIGKILL), 0, 0, 0, 0); e != 0 {
 		return fmt.Errorf("set parent-death signal: %v", e)
 	}
 	return nil
+}
+
+// parentGone polls the sentinel pipe without waiting.
+func parentGone(fd int) bool {
+	fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+	n, err := unix.Poll(fds, 0)
+	return err == nil && n > 0 && fds[0].Revents&(unix.POLLHUP|unix.POLLERR) != 0
 }
 
 func fail(code int, format string, a ...any) {

@@ -84,10 +84,22 @@ func runContainer(path string) int {
 		_ = ctr.Destroy()
 		return fail(125, "set up container stdio: %v", err)
 	}
+	// skiff-init (the container's first program) reads the hang-up of
+	// this pipe, whose write end only we hold, to tell that we died before
+	// it armed its parent-death signal.
+	sentinelR, sentinelW, err := os.Pipe()
+	if err != nil {
+		io.abort()
+		_ = ctr.Destroy()
+		return fail(125, "pipe: %v", err)
+	}
+	proc.ExtraFiles = []*os.File{sentinelR}
 	// The container's parent-death signal fires when the thread that
 	// forked it ends; keep that thread for the life of the process.
 	runtime.LockOSThread()
-	if err := ctr.Run(proc); err != nil {
+	err = ctr.Run(proc)
+	sentinelR.Close()
+	if err != nil {
 		io.abort()
 		_ = ctr.Destroy()
 		unmount(l.Spec.Root.Path)
@@ -137,6 +149,7 @@ func runContainer(path string) int {
 			h.Cgroups = append(h.Cgroups, p)
 		}
 	}
+	h.ReleaseFds = append(h.ReleaseFds, monitor.Keep(sentinelW))
 	// The network's helpers live until the container exits.
 	if netw != nil && netw.helper != nil {
 		h.ReleaseFds = append(h.ReleaseFds, monitor.Keep(netw.helper.ExitW))
