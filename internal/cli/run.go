@@ -19,6 +19,7 @@ import (
 	"github.com/skiff-containers/skiff/internal/lifecycle"
 	"github.com/skiff-containers/skiff/internal/network"
 	"github.com/skiff-containers/skiff/internal/runspec"
+	"github.com/skiff-containers/skiff/internal/sdnotify"
 	"github.com/skiff-containers/skiff/internal/supervisor"
 	"github.com/skiff-containers/skiff/internal/userns"
 	"github.com/skiff-containers/skiff/pkg/imageref"
@@ -71,6 +72,7 @@ func newCreateFlags(run bool) *createFlags {
 		&cli.StringFlag{Name: "domainname", Usage: "container NIS domain name"},
 		&cli.StringFlag{Name: "ip", Usage: "the container's IPv4 address on its user-defined network"},
 		&cli.StringFlag{Name: "oom-score-adj", Usage: "the container's OOM score adjustment, -1000 to 1000"},
+		&cli.StringFlag{Name: "sdnotify", Value: sdnotify.ModeSupervisor, Usage: "under a systemd unit with Type=notify: supervisor (READY once the container runs, the supervisor as MAINPID) or ignore"},
 		&cli.BoolFlag{Name: "strict-limits", Usage: "refuse to start where the limits cannot apply (default: run without them and warn)"},
 		&cli.StringFlag{Name: "userns", Value: "host", Usage: "user namespace: host (skiff's own), or auto (as root: a range of its own from /etc/subuid's \"containers\")"},
 		&cli.BoolFlag{Name: "read-only", Usage: "mount the root file system read-only"},
@@ -172,6 +174,9 @@ func parseCreate(c *cli.Context, f *createFlags) (*createRequest, error) {
 	}
 	if err := parseLimitFlags(c, f, cfg); err != nil {
 		return nil, err
+	}
+	if cfg.SDNotify, err = sdnotify.ParseMode(c.String("sdnotify")); err != nil {
+		return nil, usagef("%v", err)
 	}
 	switch u := c.String("userns"); u {
 	case "host", "":

@@ -83,6 +83,8 @@ type Config struct {
 	Mounts          []runspec.Mount `json:"mounts,omitempty"`
 	NoNewPrivileges bool            `json:"noNewPrivileges"`
 	Domainname      string          `json:"domainname,omitempty"`
+	// SDNotify is --sdnotify: who tells systemd the container is ready.
+	SDNotify string `json:"sdnotify,omitempty"`
 	// ExposedPorts are the image's and --expose's ("80/tcp").
 	ExposedPorts []string `json:"exposedPorts,omitempty"`
 }

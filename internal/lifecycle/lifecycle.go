@@ -21,6 +21,7 @@ import (
 	"github.com/skiff-containers/skiff/internal/network"
 	"github.com/skiff-containers/skiff/internal/resources"
 	"github.com/skiff-containers/skiff/internal/runspec"
+	"github.com/skiff-containers/skiff/internal/sdnotify"
 	"github.com/skiff-containers/skiff/internal/supervisor"
 )
 
@@ -225,6 +226,7 @@ func (m *Manager) launch(c *container.Container, rootfs string, o StartOptions) 
 		Cols:            o.Cols,
 		RootlessCgroups: m.Rootless,
 		UsernsRegistry:  m.UsernsRegistry,
+		NotifySocket:    notifySocket(c),
 		Network:         plan.launch,
 		Warnings:        warnings,
 	}
@@ -232,6 +234,15 @@ func (m *Manager) launch(c *container.Container, rootfs string, o StartOptions) 
 		l.Cleanup = append(append([]string{}, m.Cleanup...), c.ID)
 	}
 	return l, nil
+}
+
+// notifySocket is systemd's socket, if the caller runs under a unit that
+// waits for READY and the container says the supervisor should send it.
+func notifySocket(c *container.Container) string {
+	if c.SDNotify == sdnotify.ModeIgnore {
+		return ""
+	}
+	return os.Getenv("NOTIFY_SOCKET")
 }
 
 // allowTraverse gives others search (not read) permission on dir and each

@@ -56,6 +56,9 @@ type Launch struct {
 	// UsernsRegistry, when set, is where the supervisor registers as a
 	// holder of its user namespace (rootless).
 	UsernsRegistry string `json:"usernsRegistry,omitempty"`
+	// NotifySocket, when set, is told READY (and the supervisor's pid as
+	// MAINPID) once the container runs: systemd's $NOTIFY_SOCKET.
+	NotifySocket string `json:"notifySocket,omitempty"`
 	// Warnings are passed on in the Result.
 	Warnings []string `json:"warnings,omitempty"`
 	// Network, when set, asks the supervisor to prepare the container's

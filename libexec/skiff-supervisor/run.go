@@ -15,6 +15,7 @@ import (
 
 	"github.com/skiff-containers/skiff/internal/logfile"
 	"github.com/skiff-containers/skiff/internal/monitor"
+	"github.com/skiff-containers/skiff/internal/sdnotify"
 	"github.com/skiff-containers/skiff/internal/state"
 	"github.com/skiff-containers/skiff/internal/supervisor"
 )
@@ -131,6 +132,12 @@ func runContainer(path string) int {
 		return fail(125, "record state: %v", err)
 	}
 	rep.send(supervisor.Result{Pid: pid, Warnings: warnings})
+	if l.NotifySocket != "" {
+		// This pid stays the container's owner (as skiff-monitor).
+		if err := sdnotify.Send(l.NotifySocket, fmt.Sprintf("MAINPID=%d", os.Getpid()), "READY=1"); err != nil {
+			fmt.Fprintf(os.Stderr, "skiff-supervisor: %v\n", err)
+		}
+	}
 
 	// From here on only watching is left: become skiff-monitor, which
 	// keeps this pid, the container as its child, and these descriptors,
