@@ -317,6 +317,7 @@ func (s *session) commands() []*cli.Command {
 	cmds = append(cmds, s.containerCreateCommands()...)
 	cmds = append(cmds, s.containerCommands()...)
 	cmds = append(cmds, s.networkCommands()...)
+	cmds = append(cmds, s.generateCommands()...)
 	cmds = append(cmds, s.systemCommands()...)
 	return cmds
 }

@@ -511,6 +511,7 @@ func (s *session) create(m *lifecycle.Manager, r *createRequest) (*container.Con
 		cfg.ImageName = r.ref.String()
 	}
 	cfg.Created = timeNow()
+	cfg.CreateCommand = append([]string{}, os.Args...)
 	cfg.Entrypoint = icfg.Config.Entrypoint
 	cfg.Cmd = icfg.Config.Cmd
 	if r.entrypoint != nil {

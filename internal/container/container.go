@@ -83,6 +83,9 @@ type Config struct {
 	Mounts          []runspec.Mount `json:"mounts,omitempty"`
 	NoNewPrivileges bool            `json:"noNewPrivileges"`
 	Domainname      string          `json:"domainname,omitempty"`
+	// CreateCommand is the command line that made the container, for
+	// `generate systemd --new`.
+	CreateCommand []string `json:"createCommand,omitempty"`
 	// SDNotify is --sdnotify: who tells systemd the container is ready.
 	SDNotify string `json:"sdnotify,omitempty"`
 	// ExposedPorts are the image's and --expose's ("80/tcp").

@@ -22,6 +22,7 @@ import (
 	"github.com/skiff-containers/skiff/internal/resources"
 	"github.com/skiff-containers/skiff/internal/runspec"
 	"github.com/skiff-containers/skiff/internal/sdnotify"
+	"github.com/skiff-containers/skiff/internal/state"
 	"github.com/skiff-containers/skiff/internal/supervisor"
 )
 
@@ -473,6 +474,22 @@ func (m *Manager) Remove(ctx context.Context, c *container.Container, force bool
 	st, err := c.State()
 	if err != nil {
 		return err
+	}
+	// A supervisor may still be starting it (its creator was killed in the
+	// middle of run -d): wait for its report, so that no container is left
+	// running without a record.
+	for i := 0; st.Status != container.StatusRunning && state.SupervisorAlive(c.LockPath()); i++ {
+		if i == 250 {
+			return fmt.Errorf("container %s is still starting: try again", c.Name)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+		if st, err = c.State(); err != nil {
+			return err
+		}
 	}
 	if st.Status == container.StatusRunning {
 		if !force {

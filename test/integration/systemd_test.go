@@ -4,8 +4,11 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -57,4 +60,112 @@ func TestSDNotify(t *testing.T) {
 	}
 	sb.Fails("not supported yet", "run", "--rm", "--sdnotify", "container", "bb", "true")
 	sb.Fails("invalid --sdnotify", "run", "--rm", "--sdnotify", "always", "bb", "true")
+}
+
+// generate systemd writes units systemd accepts; the --new unit's
+// ExecStart, run as written, makes the same container again.
+func TestGenerateSystemd(t *testing.T) {
+	sb := runSandbox(t)
+	sb.OK("run", "-dit", "--name", "web", "--network", "none", "-e", "MSG=hello $USER \"world\" 100%", "bb",
+		"sh", "-c", `echo "$MSG" > /tmp/msg; sleep 300`)
+	plain := sb.OK("generate", "systemd", "web").Out
+	for _, want := range []string{"Type=notify", "NotifyAccess=all", " start web\n", " stop -t 10 web\n", "TimeoutStopSec=70"} {
+		if !strings.Contains(plain, want) {
+			t.Errorf("unit lacks %q:\n%s", want, plain)
+		}
+	}
+	unit := sb.OK("generate", "systemd", "--new", "web").Out
+	dir := t.TempDir()
+	files := map[string]string{"container-web.service": unit, "plain-web.service": plain}
+	for name, body := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if verify, err := exec.LookPath("systemd-analyze"); err == nil {
+		cmd := exec.Command(verify, "verify", filepath.Join(dir, "container-web.service"), filepath.Join(dir, "plain-web.service"))
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Errorf("systemd-analyze verify: %v: %s", err, out)
+		}
+	}
+	var execStart string
+	for _, l := range strings.Split(unit, "\n") {
+		if v, ok := strings.CutPrefix(l, "ExecStart="); ok {
+			execStart = v
+		}
+	}
+	if !strings.Contains(execStart, "--replace --rm -d --sdnotify=supervisor --name web -it") || strings.Contains(execStart, "-dit") {
+		t.Fatalf("ExecStart: %s", execStart)
+	}
+	// Run it as systemd would: %t/%n expanded, $$ as a literal $. In
+	// sh's double quotes, \$ is that.
+	line := strings.ReplaceAll(execStart, "%t/%n.ctr-id", filepath.Join(sb.Home, "web.ctr-id"))
+	line = strings.ReplaceAll(strings.ReplaceAll(line, "%%", "%"), "$$", `\$`)
+	cmd := exec.Command("sh", "-c", line)
+	cmd.Env, cmd.Dir = sb.env, sb.Home
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: sb.user.Credential()}
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%s: %v: %s", line, err, out)
+	}
+	var msg string
+	for range 50 {
+		if msg = sb.Skiff("exec", "web", "cat", "/tmp/msg").Out; msg != "" {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if msg != "hello $USER \"world\" 100%\n" {
+		t.Errorf("the recreated container's environment: %q", msg)
+	}
+	sb.Fails("exactly one container", "generate", "systemd")
+	sb.Fails("no such container", "generate", "systemd", "nosuch")
+}
+
+// A foreground run under a unit is stopped by SIGTERM to skiff: the
+// signal reaches the container, which ends gracefully, and skiff exits
+// with its code.
+func TestForegroundRunStopsOnSIGTERM(t *testing.T) {
+	sb := runSandbox(t)
+	cmd := sb.Cmd("run", "--rm", "--name", "fg", "--network", "none", "bb", "sh", "-c",
+		`trap 'echo got TERM; exit 0' TERM; echo ready; while :; do sleep 0.1; done`)
+	var out syncBuf
+	cmd.Stdout = &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(out.String(), "ready") {
+		if time.Now().After(deadline) {
+			t.Fatalf("the container did not start: %q", out.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	if err := cmd.Wait(); err != nil {
+		t.Errorf("skiff run after SIGTERM: %v (output %q)", err, out.String())
+	}
+	if !strings.Contains(out.String(), "got TERM") {
+		t.Errorf("the container did not see SIGTERM: %q", out.String())
+	}
+	if ids := sb.OK("ps", "-aq").Out; ids != "" {
+		t.Errorf("--rm left %q", ids)
+	}
+}
+
+// syncBuf collects a process's output while the test reads it.
+type syncBuf struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuf) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuf) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
