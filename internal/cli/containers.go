@@ -334,7 +334,7 @@ func (s *session) pruneAction(c *cli.Context) error {
 	}
 	defer m.Containers.CollectOrphans()
 	for _, ctr := range ctrs {
-		st, err := ctr.State()
+		st, err := m.SettledState(s.ctx, ctr)
 		if err != nil || st.Status == container.StatusRunning {
 			continue
 		}

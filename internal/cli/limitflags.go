@@ -67,10 +67,15 @@ func (s *session) updateCommand() *cli.Command {
 			if err := needArgs(c, 1, "a container"); err != nil {
 				return err
 			}
+			if c.NumFlags() == 0 {
+				return usagef("'%s' needs at least one limit to change, such as --memory 256m", c.Command.HelpName)
+			}
 			f := limitValues(c, read, write)
-			if _, err := resources.Parse(resources.Flags{Memory: f.Memory, CPUs: f.CPUs, CPUShares: f.CPUShares, CpusetCpus: f.CpusetCpus,
-				CpusetMems: f.CpusetMems, PidsLimit: f.PidsLimit, BlkioWeight: f.BlkioWeight, MemoryReservation: f.MemoryReservation,
-				DeviceReadBps: f.DeviceReadBps, DeviceWriteBps: f.DeviceWriteBps}); err != nil {
+			// Every value is checked before any container changes; swap
+			// is checked against each container's memory by Merge.
+			check := f
+			check.MemorySwap = ""
+			if _, err := resources.Parse(check); err != nil {
 				return usagef("%v", err)
 			}
 			return s.eachContainer(c, func(m *lifecycle.Manager, ctr *container.Container) error {

@@ -607,16 +607,23 @@ func (s *session) imageForRun(store *imagestore.Store, r *createRequest) (images
 	return s.pullImage(r.ref, r.platform, r.explicit, false)
 }
 
-func (s *session) createAction(c *cli.Context, f *createFlags) error {
+// parseAndCreate is what run and create share: the flags read, the
+// image found (or pulled), the container recorded.
+func (s *session) parseAndCreate(c *cli.Context, f *createFlags) (*lifecycle.Manager, *createRequest, *container.Container, error) {
 	r, err := parseCreate(c, f)
 	if err != nil {
-		return err
+		return nil, nil, nil, err
 	}
 	m, err := s.manager()
 	if err != nil {
-		return err
+		return nil, nil, nil, err
 	}
 	ctr, err := s.create(m, r)
+	return m, r, ctr, err
+}
+
+func (s *session) createAction(c *cli.Context, f *createFlags) error {
+	_, _, ctr, err := s.parseAndCreate(c, f)
 	if err != nil {
 		return err
 	}
@@ -625,15 +632,7 @@ func (s *session) createAction(c *cli.Context, f *createFlags) error {
 }
 
 func (s *session) runAction(c *cli.Context, f *createFlags) error {
-	r, err := parseCreate(c, f)
-	if err != nil {
-		return err
-	}
-	m, err := s.manager()
-	if err != nil {
-		return err
-	}
-	ctr, err := s.create(m, r)
+	m, r, ctr, err := s.parseAndCreate(c, f)
 	if err != nil {
 		return err
 	}

@@ -54,8 +54,9 @@ func (s *session) statsAction(c *cli.Context) error {
 		interval = 500 * time.Millisecond
 	}
 	// A first reading, so that the first line printed has a CPU rate.
+	tree := stats.ReadTree()
 	for _, ctr := range ctrs {
-		if snap, ok := readStats(ctr); ok {
+		if snap, ok := readStats(tree, ctr); ok {
 			prev[ctr.ID] = snap
 		}
 	}
@@ -70,12 +71,13 @@ func (s *session) statsAction(c *cli.Context) error {
 		if err != nil {
 			return usagef("%v", err)
 		}
+		tree := stats.ReadTree()
 		for _, ctr := range ctrs {
 			row := statsRow{ID: ctr.ID, Container: ctr.ID, Name: ctr.Name, CPUPerc: "--", MemUsage: "-- / --", MemPerc: "--", NetIO: "--", BlockIO: "--", PIDs: "--"}
 			if !c.Bool("no-trunc") {
 				row.ID, row.Container = ctr.ID[:12], ctr.ID[:12]
 			}
-			if cur, ok := readStats(ctr); ok {
+			if cur, ok := readStats(tree, ctr); ok {
 				if p, had := prev[ctr.ID]; had {
 					row.CPUPerc = fmt.Sprintf("%.2f%%", stats.CPUPercent(p, cur))
 				}
@@ -132,11 +134,11 @@ func (s *session) statsTargets(m *lifecycle.Manager, c *cli.Context) ([]*contain
 	return out, nil
 }
 
-func readStats(ctr *container.Container) (stats.Snapshot, bool) {
+func readStats(tree stats.Tree, ctr *container.Container) (stats.Snapshot, bool) {
 	st, err := ctr.State()
 	if err != nil || st.Status != container.StatusRunning || st.Pid == 0 {
 		return stats.Snapshot{}, false
 	}
-	snap, err := stats.Read(ctr.ID, st.Pid)
+	snap, err := tree.Read(ctr.ID, st.Pid)
 	return snap, err == nil
 }

@@ -50,7 +50,7 @@ func (s *session) topAction(c *cli.Context) error {
 	if col < 0 {
 		return usagef("ps %s: its output has no PID column; keep it in the options", strings.Join(psArgs, " "))
 	}
-	pids := stats.Descendants(st.Pid)
+	pids := stats.ReadTree().Descendants(st.Pid)
 	var b bytes.Buffer
 	b.WriteString(lines[0] + "\n")
 	for _, l := range lines[1:] {

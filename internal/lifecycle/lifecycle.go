@@ -469,27 +469,31 @@ func (m *Manager) Stop(ctx context.Context, c *container.Container, timeout time
 	return waitLock(ctx, c.LockPath())
 }
 
-// Remove deletes a container; a running one only with force (it is killed).
-func (m *Manager) Remove(ctx context.Context, c *container.Container, force bool) error {
+// SettledState is the container's state once no supervisor is still
+// starting it. A supervisor whose creator was killed in the middle of
+// run -d goes on starting the container; whoever removes containers must
+// wait for its report, or the container would run without a record.
+func (m *Manager) SettledState(ctx context.Context, c *container.Container) (state.State, error) {
 	st, err := c.State()
-	if err != nil {
-		return err
-	}
-	// A supervisor may still be starting it (its creator was killed in the
-	// middle of run -d): wait for its report, so that no container is left
-	// running without a record.
-	for i := 0; st.Status != container.StatusRunning && state.SupervisorAlive(c.LockPath()); i++ {
+	for i := 0; err == nil && st.Status != container.StatusRunning && state.SupervisorAlive(c.LockPath()); i++ {
 		if i == 250 {
-			return fmt.Errorf("container %s is still starting: try again", c.Name)
+			return st, fmt.Errorf("container %s is still starting: try again", c.Name)
 		}
 		select {
 		case <-ctx.Done():
-			return ctx.Err()
+			return st, ctx.Err()
 		case <-time.After(20 * time.Millisecond):
 		}
-		if st, err = c.State(); err != nil {
-			return err
-		}
+		st, err = c.State()
+	}
+	return st, err
+}
+
+// Remove deletes a container; a running one only with force (it is killed).
+func (m *Manager) Remove(ctx context.Context, c *container.Container, force bool) error {
+	st, err := m.SettledState(ctx, c)
+	if err != nil {
+		return err
 	}
 	if st.Status == container.StatusRunning {
 		if !force {

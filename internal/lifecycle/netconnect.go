@@ -2,6 +2,7 @@ package lifecycle
 
 import (
 	"fmt"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
@@ -22,6 +23,12 @@ func (m *Manager) Connect(c *container.Container, n *network.Network, aliases []
 	for _, na := range c.Host.Networks {
 		if na.Name == n.Name {
 			return fmt.Errorf("container %s is already on network %s", c.Name, n.Name)
+		}
+	}
+	if ip != "" {
+		// Checked now, not at the container's next start.
+		if a, err := netip.ParseAddr(ip); err != nil || !n.Prefix().Contains(a) {
+			return fmt.Errorf("invalid --ip %q: give an IPv4 address in %s", ip, n.Subnet)
 		}
 	}
 	st, err := c.State()

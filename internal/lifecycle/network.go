@@ -175,7 +175,10 @@ func names(c *container.Container, plan *netPlan) network.Names {
 // sharing another's network shares its hosts and resolv.conf too.
 func writeEtcFiles(c *container.Container, plan *netPlan) (map[string]string, error) {
 	n := names(c, plan)
-	hostHosts, _ := os.ReadFile("/etc/hosts")
+	var hostHosts []byte
+	if n.Mode == network.ModeHost {
+		hostHosts, _ = os.ReadFile("/etc/hosts") // only the host's network starts from it
+	}
 	hostResolv, _ := os.ReadFile("/etc/resolv.conf")
 	files := map[string]string{
 		"/etc/hostname":    c.Hostname + "\n",

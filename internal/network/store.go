@@ -225,14 +225,5 @@ func (s *Store) Remove(name string, inUse func(*Network) error) (*Network, error
 	if err := os.Remove(filepath.Join(s.dir, n.Name+".json")); err != nil {
 		return nil, err
 	}
-	return n, syncDir(s.dir)
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
+	return n, state.SyncDir(s.dir)
 }

@@ -32,9 +32,9 @@ type Snapshot struct {
 const clockTicks = 100
 
 // Read takes a reading of the container id whose first process is pid.
-func Read(id string, pid int) (Snapshot, error) {
+func (t Tree) Read(id string, pid int) (Snapshot, error) {
 	s := Snapshot{At: time.Now()}
-	pids := Descendants(pid)
+	pids := t.Descendants(pid)
 	if len(pids) == 0 {
 		return s, os.ErrNotExist
 	}
@@ -89,12 +89,13 @@ func statFields(data []byte) []string {
 	return strings.Fields(string(data[i+1:]))
 }
 
-// Descendants is pid and every process below it.
-func Descendants(pid int) map[int]bool {
-	if _, err := os.Stat("/proc/" + strconv.Itoa(pid)); err != nil {
-		return nil
-	}
-	children := map[int][]int{}
+// Tree is the host's processes by parent, read once from /proc for every
+// container a reading covers.
+type Tree map[int][]int
+
+// ReadTree lists every process's children.
+func ReadTree() Tree {
+	children := Tree{}
 	ents, _ := os.ReadDir("/proc")
 	for _, e := range ents {
 		p, err := strconv.Atoi(e.Name())
@@ -111,12 +112,20 @@ func Descendants(pid int) map[int]bool {
 			}
 		}
 	}
+	return children
+}
+
+// Descendants is pid and every process below it.
+func (t Tree) Descendants(pid int) map[int]bool {
+	if _, err := os.Stat("/proc/" + strconv.Itoa(pid)); err != nil {
+		return nil
+	}
 	out := map[int]bool{pid: true}
 	queue := []int{pid}
 	for len(queue) > 0 {
 		p := queue[0]
 		queue = queue[1:]
-		for _, c := range children[p] {
+		for _, c := range t[p] {
 			if !out[c] {
 				out[c] = true
 				queue = append(queue, c)

@@ -40,14 +40,14 @@ func TestReadSelf(t *testing.T) {
 	for start, x := time.Now(), 0; time.Since(start) < 60*time.Millisecond; x++ {
 		_ = x * x
 	}
-	s, err := Read("no-such-container", os.Getpid())
+	s, err := ReadTree().Read("no-such-container", os.Getpid())
 	if err != nil {
 		t.Fatal(err)
 	}
 	if s.PIDs < 1 || s.Memory == 0 || s.Limit == 0 || s.CPU == 0 {
 		t.Errorf("reading of this test process: %+v", s)
 	}
-	if _, err := Read("x", 1<<30); err == nil {
+	if _, err := ReadTree().Read("x", 1<<30); err == nil {
 		t.Error("a reading of no process")
 	}
 }

@@ -139,6 +139,7 @@ func TestLimitsRootlessWithoutDelegation(t *testing.T) {
 		t.Errorf("recorded limit: %q", out)
 	}
 	sb.Fails("invalid --cpus", "update", "--cpus", "fast", "later")
+	sb.Fails("at least one limit", "update", "later")
 	sb.Fails("no such container", "update", "-m", "64m", "nosuch")
 	sb.OK("rm", "-f", "later")
 	if out := sb.OK("ps", "-aq").Out; out != "" {

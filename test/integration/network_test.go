@@ -500,6 +500,7 @@ func TestUserNetworks(t *testing.T) {
 	// A network in use stays; connect and disconnect a running container.
 	sb.Fails("is in use by", "network", "rm", "backend")
 	sb.OK("run", "-d", "--name", "web", "--network", "front", "net", "sh", "-c", "echo from-web > /tmp/i; httpd -f -p 80 -h /tmp")
+	sb.Fails("invalid --ip", "network", "connect", "--ip", "10.1.1.1", "backend", "web")
 	sb.OK("network", "connect", "--alias", "www", "backend", "web")
 	sb.Fails("already on network", "network", "connect", "backend", "web")
 	var out string

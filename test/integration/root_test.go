@@ -11,15 +11,7 @@ import (
 // containers are removed at the end.
 func rootRunSandbox(t *testing.T) *sandbox {
 	t.Helper()
-	sb := newRootSandbox(t)
-	sb.OK("pull", "-q", st.busybox)
-	sb.OK("tag", st.busybox, "bb")
-	t.Cleanup(func() {
-		if ids := strings.Fields(sb.Skiff("ps", "-aq").Out); len(ids) > 0 {
-			sb.Skiff(append([]string{"rm", "-f"}, ids...)...)
-		}
-	})
-	return sb
+	return withBusybox(newRootSandbox(t))
 }
 
 // The run path as root: no user namespace of skiff's, real ids, cgroups of

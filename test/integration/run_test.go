@@ -18,11 +18,16 @@ import (
 // runSandbox is a sandbox with the busybox image pulled.
 func runSandbox(t *testing.T) *sandbox {
 	t.Helper()
-	sb := newSandbox(t)
+	return withBusybox(newSandbox(t))
+}
+
+// withBusybox pulls the busybox image into sb as "bb" and removes sb's
+// containers when the test ends: they would keep supervisors alive.
+func withBusybox(sb *sandbox) *sandbox {
+	sb.t.Helper()
 	sb.OK("pull", "-q", st.busybox)
 	sb.OK("tag", st.busybox, "bb")
-	t.Cleanup(func() {
-		// Leave no container behind: they would keep supervisors alive.
+	sb.t.Cleanup(func() {
 		if ids := strings.Fields(sb.Skiff("ps", "-aq").Out); len(ids) > 0 {
 			sb.Skiff(append([]string{"rm", "-f"}, ids...)...)
 		}
