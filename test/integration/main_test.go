@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -25,13 +26,30 @@ import (
 
 var skiffBin = flag.String("skiff-bin", "", "skiff binary under test (make integration sets it)")
 
-// Users the tests run skiff as.
-const (
-	subUser   = "skiff-it"
-	subStart  = 400000
-	noSubUser = "skiff-it-nosub"
-	autoStart = 1500000
+// Users the tests run skiff as. SKIFF_IT_USER names another pair (with
+// SKIFF_IT_SUBSTART for its range), so that two runs of the suite on one
+// machine do not see each other's processes.
+var (
+	subUser   = envOr("SKIFF_IT_USER", "skiff-it")
+	subStart  = envInt("SKIFF_IT_SUBSTART", 400000)
+	noSubUser = subUser + "-nosub"
 )
+
+const autoStart = 1500000
+
+func envOr(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
+func envInt(key string, def int) int {
+	if n, err := strconv.Atoi(os.Getenv(key)); err == nil && n > 0 {
+		return n
+	}
+	return def
+}
 
 // suite is the state TestMain sets up for every test.
 type suite struct {
