@@ -86,6 +86,7 @@ type InspectHostConfig struct {
 	PidsLimit         int64
 	BlkioWeight       uint16
 	OomScoreAdj       int
+	CgroupConf        map[string]string
 }
 
 // InspectPort is one host side of a port.
@@ -193,7 +194,7 @@ func inspectContainer(m *lifecycle.Manager, ctr *container.Container) (Container
 	rl := ctr.Host.Resources
 	h.Memory, h.MemoryReservation, h.MemorySwap = rl.Memory, rl.MemoryReservation, rl.MemorySwap
 	h.NanoCpus, h.CpuShares, h.CpusetCpus, h.CpusetMems = int64(rl.CPUs*1e9), rl.CPUShares, rl.CpusetCpus, rl.CpusetMems
-	h.PidsLimit, h.BlkioWeight = rl.PidsLimit, rl.BlkioWeight
+	h.PidsLimit, h.BlkioWeight, h.CgroupConf = rl.PidsLimit, rl.BlkioWeight, rl.CgroupConf
 	if ctr.Host.OOMScoreAdj != nil {
 		h.OomScoreAdj = *ctr.Host.OOMScoreAdj
 	}

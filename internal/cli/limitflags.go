@@ -13,9 +13,10 @@ import (
 
 // limitFlags are the resource limit flags of run, create and update, and
 // the collectors of the repeatable ones.
-func limitFlags() ([]cli.Flag, *multi, *multi) {
+func limitFlags() ([]cli.Flag, limitLists) {
 	read, r := repeatable("device-read-bps", "", "limit reads from a device, DEVICE:RATE (such as /dev/sda:10mb)")
 	write, w := repeatable("device-write-bps", "", "limit writes to a device, DEVICE:RATE")
+	conf, cc := repeatable("cgroup-conf", "", "set a cgroup v2 file, FILE=VALUE (such as memory.high=50331648)")
 	flags := []cli.Flag{
 		&cli.StringFlag{Name: "memory", Aliases: []string{"m"}, Usage: "memory limit (such as 64m, 1g)"},
 		&cli.StringFlag{Name: "memory-reservation", Usage: "memory soft limit"},
@@ -27,22 +28,25 @@ func limitFlags() ([]cli.Flag, *multi, *multi) {
 		&cli.StringFlag{Name: "pids-limit", Usage: "maximum number of processes (-1: unlimited)"},
 		&cli.StringFlag{Name: "blkio-weight", Usage: "relative block I/O weight, 10 to 1000"},
 	}
-	return append(append(flags, read...), write...), r, w
+	return append(append(append(flags, read...), write...), conf...), limitLists{r, w, cc}
 }
 
+// limitLists collect the repeatable limit flags.
+type limitLists struct{ read, write, conf *multi }
+
 // limitValues reads the limit flags as given.
-func limitValues(c *cli.Context, read, write *multi) resources.Flags {
+func limitValues(c *cli.Context, lists limitLists) resources.Flags {
 	return resources.Flags{
 		Memory: c.String("memory"), MemoryReservation: c.String("memory-reservation"), MemorySwap: c.String("memory-swap"),
 		CPUs: c.String("cpus"), CPUShares: c.String("cpu-shares"), CpusetCpus: c.String("cpuset-cpus"), CpusetMems: c.String("cpuset-mems"),
 		PidsLimit: c.String("pids-limit"), BlkioWeight: c.String("blkio-weight"),
-		DeviceReadBps: read.values, DeviceWriteBps: write.values,
+		DeviceReadBps: lists.read.values, DeviceWriteBps: lists.write.values, CgroupConf: lists.conf.values,
 	}
 }
 
 // parseLimitFlags reads the resource limits into cfg.
 func parseLimitFlags(c *cli.Context, f *createFlags, cfg *container.Config) error {
-	l, err := resources.Parse(limitValues(c, f.deviceReadBps, f.deviceWriteBps))
+	l, err := resources.Parse(limitValues(c, f.limits))
 	if err != nil {
 		return usagef("%v", err)
 	}
@@ -59,7 +63,7 @@ func parseLimitFlags(c *cli.Context, f *createFlags, cfg *container.Config) erro
 }
 
 func (s *session) updateCommand() *cli.Command {
-	flags, read, write := limitFlags()
+	flags, lists := limitFlags()
 	return &cli.Command{
 		Name: "update", Usage: "change containers' resource limits (at once if they run)", ArgsUsage: "CONTAINER [CONTAINER...]",
 		Flags: flags,
@@ -70,7 +74,7 @@ func (s *session) updateCommand() *cli.Command {
 			if c.NumFlags() == 0 {
 				return usagef("'%s' needs at least one limit to change, such as --memory 256m", c.Command.HelpName)
 			}
-			f := limitValues(c, read, write)
+			f := limitValues(c, lists)
 			// Every value is checked before any container changes; swap
 			// is checked against each container's memory by Merge.
 			check := f

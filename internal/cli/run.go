@@ -30,7 +30,7 @@ import (
 type createFlags struct {
 	env, envFile, volume, tmpfs, capAdd, capDrop, securityOpt, label, logOpt *multi
 	publish, expose, dns, dnsSearch, dnsOption, addHost, networkAlias        *multi
-	deviceReadBps, deviceWriteBps                                            *multi
+	limits                                                                   limitLists
 	flags                                                                    []cli.Flag
 }
 
@@ -58,9 +58,9 @@ func newCreateFlags(run bool) *createFlags {
 	f.dnsOption = add("dns-option", "", "resolver option (as in resolv.conf)")
 	f.addHost = add("add-host", "", "add NAME:IP to /etc/hosts (IP may be host-gateway)")
 	f.networkAlias = add("network-alias", "", "another name for the container on its user-defined network")
-	lf, rd, wr := limitFlags()
+	lf, lists := limitFlags()
 	extra = append(extra, lf...)
-	f.deviceReadBps, f.deviceWriteBps = rd, wr
+	f.limits = lists
 	f.flags = append([]cli.Flag{
 		&cli.StringFlag{Name: "name", Usage: "name the container"},
 		&cli.StringFlag{Name: "workdir", Aliases: []string{"w"}, Usage: "working directory inside the container"},

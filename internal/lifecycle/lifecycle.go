@@ -19,7 +19,6 @@ import (
 	"github.com/skiff-containers/skiff/internal/container"
 	"github.com/skiff-containers/skiff/internal/imagestore"
 	"github.com/skiff-containers/skiff/internal/network"
-	"github.com/skiff-containers/skiff/internal/resources"
 	"github.com/skiff-containers/skiff/internal/runspec"
 	"github.com/skiff-containers/skiff/internal/sdnotify"
 	"github.com/skiff-containers/skiff/internal/state"
@@ -190,25 +189,9 @@ func (m *Manager) launch(c *container.Container, rootfs string, o StartOptions) 
 		return nil, err
 	}
 	spec.Root.Path = rootfs
-	if !m.Rootless {
-		spec.Linux.CgroupsPath = "/skiff/" + c.ID
-	}
-	var warnings []string
-	if c.Host.Resources.Set() {
-		why := resources.Unavailable(m.Rootless)
-		switch {
-		case why != nil && c.Host.StrictLimits:
-			return nil, fmt.Errorf("cannot apply %s: %v (drop --strict-limits to run without them)", strings.Join(c.Host.Resources.Names(), ", "), why)
-		case why != nil:
-			warnings = append(warnings, fmt.Sprintf("limits ignored (%s): %v; --strict-limits refuses to run without them", strings.Join(c.Host.Resources.Names(), ", "), why))
-		default:
-			r, err := c.Host.Resources.Spec()
-			if err != nil {
-				return nil, err
-			}
-			r.Devices = spec.Linux.Resources.Devices
-			spec.Linux.Resources = r
-		}
+	warnings, err := placeCgroup(spec, c, m.Rootless)
+	if err != nil {
+		return nil, err
 	}
 	spec.Process.OOMScoreAdj = c.Host.OOMScoreAdj
 	l := &supervisor.Launch{

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/skiff-containers/skiff/internal/cgroup"
 	"github.com/skiff-containers/skiff/internal/container"
 	"github.com/skiff-containers/skiff/internal/resources"
 )
@@ -22,12 +23,44 @@ func (m *Manager) Update(c *container.Container, f resources.Flags) (string, err
 	}
 	var warning string
 	if st.Status == container.StatusRunning {
-		if why := resources.Unavailable(m.Rootless); why != nil {
-			warning = fmt.Sprintf("%s runs without limits (%v): the new ones (%s) are recorded for its next start", c.Name, why, strings.Join(l.Names(), ", "))
-		} else if err := resources.Apply(c.ID, l); err != nil {
-			return "", err
+		path, ctrls, why := m.ownCgroup(c, st.Pid)
+		if path == "" {
+			warning = fmt.Sprintf("%s runs without a cgroup of its own (%v): the new limits (%s) are recorded for its next start", c.Name, why, strings.Join(l.Names(), ", "))
+		} else {
+			kept, dropped := l.Without(ctrls)
+			if len(dropped) > 0 {
+				warning = fmt.Sprintf("%s: %s cannot apply, their controllers are not delegated to its cgroup %s", c.Name, strings.Join(dropped, ", "), path)
+			}
+			if err := resources.Apply(path, m.Rootless, kept); err != nil {
+				return "", fmt.Errorf("%s: %w", c.Name, err)
+			}
 		}
 	}
 	c.Host.Resources = l
 	return warning, m.Containers.SaveConfig(c)
+}
+
+// ownCgroup is the cgroup a running container got at its start, and the
+// controllers it has (nil: all), or why it has none.
+func (m *Manager) ownCgroup(c *container.Container, pid int) (string, map[string]bool, error) {
+	if !cgroup.Unified() {
+		if m.Rootless {
+			return "", nil, cgroup.Place(true, c.ID).Why
+		}
+		p := cgroup.Place(false, c.ID)
+		return p.Path, p.Controllers, nil
+	}
+	path, err := cgroup.Of(fmt.Sprint(pid))
+	if err != nil {
+		return "", nil, err
+	}
+	if !strings.HasSuffix(path, "/skiff/"+c.ID) {
+		return "", nil, fmt.Errorf("it was started without limits")
+	}
+	ctrls, err := cgroup.Controllers(path)
+	if err != nil {
+		return "", nil, err
+	}
+	ctrls[resources.Unified] = true
+	return path, ctrls, nil
 }

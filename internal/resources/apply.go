@@ -2,6 +2,7 @@ package resources
 
 import (
 	"fmt"
+	"maps"
 
 	"github.com/opencontainers/cgroups"
 	"github.com/opencontainers/cgroups/manager"
@@ -13,7 +14,7 @@ func Merge(old Limits, f Flags) (Limits, error) {
 	n, err := Parse(Flags{
 		Memory: f.Memory, MemoryReservation: f.MemoryReservation, CPUs: f.CPUs, CPUShares: f.CPUShares,
 		CpusetCpus: f.CpusetCpus, CpusetMems: f.CpusetMems, PidsLimit: f.PidsLimit, BlkioWeight: f.BlkioWeight,
-		DeviceReadBps: f.DeviceReadBps, DeviceWriteBps: f.DeviceWriteBps,
+		DeviceReadBps: f.DeviceReadBps, DeviceWriteBps: f.DeviceWriteBps, CgroupConf: f.CgroupConf,
 	})
 	if err != nil {
 		return old, err
@@ -34,6 +35,14 @@ func Merge(old Limits, f Flags) (Limits, error) {
 	set(f.BlkioWeight != "", func() { l.BlkioWeight = n.BlkioWeight })
 	set(len(f.DeviceReadBps) > 0, func() { l.DeviceReadBps = n.DeviceReadBps })
 	set(len(f.DeviceWriteBps) > 0, func() { l.DeviceWriteBps = n.DeviceWriteBps })
+	set(len(f.CgroupConf) > 0, func() {
+		// Settings add to those kept, as podman's update does.
+		l.CgroupConf = maps.Clone(l.CgroupConf)
+		if l.CgroupConf == nil {
+			l.CgroupConf = map[string]string{}
+		}
+		maps.Copy(l.CgroupConf, n.CgroupConf)
+	})
 	// Swap is checked against the memory limit it ends up with.
 	if f.MemorySwap != "" {
 		sw, err := Parse(Flags{Memory: fmt.Sprint(max(l.Memory, 6<<20)), MemorySwap: f.MemorySwap})
@@ -51,14 +60,14 @@ func Merge(old Limits, f Flags) (Limits, error) {
 	return l, nil
 }
 
-// Apply sets a running container's limits in its cgroup, which skiff as
-// root made at /skiff/ID in each hierarchy (v1) or in the unified one.
-func Apply(id string, l Limits) error {
+// Apply sets a running container's limits in its cgroup at path (in each
+// v1 hierarchy, or in the unified one).
+func Apply(path string, rootless bool, l Limits) error {
 	spec, err := l.Spec()
 	if err != nil {
 		return err
 	}
-	r := &cgroups.Resources{SkipDevices: true}
+	r := &cgroups.Resources{SkipDevices: true, Unified: spec.Unified}
 	if m := spec.Memory; m != nil {
 		r.Memory, r.MemorySwap, r.MemoryReservation = deref(m.Limit), deref(m.Swap), deref(m.Reservation)
 	}
@@ -89,12 +98,12 @@ func Apply(id string, l Limits) error {
 		r.CpuWeight = cgroups.ConvertCPUSharesToCgroupV2Value(r.CpuShares)
 		r.CpuShares = 0
 	}
-	mgr, err := manager.New(&cgroups.Cgroup{Path: "/skiff/" + id, Resources: r})
+	mgr, err := manager.New(&cgroups.Cgroup{Path: path, Resources: r, Rootless: rootless})
 	if err != nil {
-		return fmt.Errorf("cgroup of %s: %w", id[:12], err)
+		return fmt.Errorf("cgroup %s: %w", path, err)
 	}
 	if err := mgr.Set(r); err != nil {
-		return fmt.Errorf("set the limits of %s: %w", id[:12], err)
+		return fmt.Errorf("set the limits in cgroup %s: %w", path, err)
 	}
 	return nil
 }

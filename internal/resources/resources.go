@@ -6,6 +6,7 @@ package resources
 import (
 	"fmt"
 	"math"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -27,6 +28,9 @@ type Limits struct {
 	BlkioWeight       uint16  `json:"blkioWeight,omitempty"`
 	DeviceReadBps     []Rate  `json:"deviceReadBps,omitempty"`
 	DeviceWriteBps    []Rate  `json:"deviceWriteBps,omitempty"`
+	// CgroupConf are raw cgroup v2 settings, file name to value
+	// (podman's --cgroup-conf), such as memory.high.
+	CgroupConf map[string]string `json:"cgroupConf,omitempty"`
 }
 
 // Rate is a per-device byte rate.
@@ -38,7 +42,7 @@ type Rate struct {
 // Flags are the command-line values, before parsing.
 type Flags struct {
 	Memory, MemoryReservation, MemorySwap, CPUs, CPUShares, CpusetCpus, CpusetMems, PidsLimit, BlkioWeight string
-	DeviceReadBps, DeviceWriteBps                                                                          []string
+	DeviceReadBps, DeviceWriteBps, CgroupConf                                                              []string
 }
 
 // Parse reads the flags as Docker does. The error names the flag and
@@ -122,7 +126,29 @@ func Parse(f Flags) (Limits, error) {
 	if l.DeviceWriteBps, err = parseRates("--device-write-bps", f.DeviceWriteBps); err != nil {
 		return l, err
 	}
+	if l.CgroupConf, err = parseCgroupConf(f.CgroupConf); err != nil {
+		return l, err
+	}
 	return l, nil
+}
+
+// cgroupFile is a cgroup v2 interface file a container may set: a
+// controller's, not the core's (cgroup.procs and the like are skiff's).
+var cgroupFile = regexp.MustCompile(`^[a-z]+\.[a-z_.]+$`)
+
+func parseCgroupConf(vals []string) (map[string]string, error) {
+	if len(vals) == 0 {
+		return nil, nil
+	}
+	m := map[string]string{}
+	for _, v := range vals {
+		k, val, ok := strings.Cut(v, "=")
+		if !ok || !cgroupFile.MatchString(k) || strings.HasPrefix(k, "cgroup.") || strings.TrimSpace(val) == "" || strings.ContainsAny(val, "\n") {
+			return nil, fmt.Errorf("invalid --cgroup-conf %q: use FILE=VALUE with a controller's cgroup v2 file, such as memory.high=50331648", v)
+		}
+		m[k] = val
+	}
+	return m, nil
 }
 
 func validCpuset(s string) bool {
@@ -164,29 +190,62 @@ func (l Limits) Set() bool { return len(l.Names()) > 0 }
 // Names are the flags of the limits that are set, for messages.
 func (l Limits) Names() []string {
 	var n []string
-	add := func(set bool, name string) {
-		if set {
-			n = append(n, name)
+	for _, f := range fields {
+		if f.set(l) {
+			n = append(n, f.flag)
 		}
 	}
-	add(l.Memory != 0, "--memory")
-	add(l.MemoryReservation != 0, "--memory-reservation")
-	add(l.MemorySwap != 0, "--memory-swap")
-	add(l.CPUs != 0, "--cpus")
-	add(l.CPUShares != 0, "--cpu-shares")
-	add(l.CpusetCpus != "", "--cpuset-cpus")
-	add(l.CpusetMems != "", "--cpuset-mems")
-	add(l.PidsLimit != 0, "--pids-limit")
-	add(l.BlkioWeight != 0, "--blkio-weight")
-	add(len(l.DeviceReadBps) > 0, "--device-read-bps")
-	add(len(l.DeviceWriteBps) > 0, "--device-write-bps")
 	return n
 }
+
+// Without drops the limits whose cgroup controller is not among those
+// available, and names them. A nil set has every controller.
+func (l Limits) Without(available map[string]bool) (Limits, []string) {
+	if available == nil {
+		return l, nil
+	}
+	var dropped []string
+	for _, f := range fields {
+		if f.set(l) && !available[f.controller] {
+			f.clear(&l)
+			dropped = append(dropped, f.flag)
+		}
+	}
+	return l, dropped
+}
+
+// field ties a limit's flag to the cgroup v2 controller that enforces it.
+type field struct {
+	flag, controller string
+	set              func(Limits) bool
+	clear            func(*Limits)
+}
+
+var fields = []field{
+	{"--memory", "memory", func(l Limits) bool { return l.Memory != 0 }, func(l *Limits) { l.Memory = 0 }},
+	{"--memory-reservation", "memory", func(l Limits) bool { return l.MemoryReservation != 0 }, func(l *Limits) { l.MemoryReservation = 0 }},
+	{"--memory-swap", "memory", func(l Limits) bool { return l.MemorySwap != 0 }, func(l *Limits) { l.MemorySwap = 0 }},
+	{"--cpus", "cpu", func(l Limits) bool { return l.CPUs != 0 }, func(l *Limits) { l.CPUs = 0 }},
+	{"--cpu-shares", "cpu", func(l Limits) bool { return l.CPUShares != 0 }, func(l *Limits) { l.CPUShares = 0 }},
+	{"--cpuset-cpus", "cpuset", func(l Limits) bool { return l.CpusetCpus != "" }, func(l *Limits) { l.CpusetCpus = "" }},
+	{"--cpuset-mems", "cpuset", func(l Limits) bool { return l.CpusetMems != "" }, func(l *Limits) { l.CpusetMems = "" }},
+	{"--pids-limit", "pids", func(l Limits) bool { return l.PidsLimit != 0 }, func(l *Limits) { l.PidsLimit = 0 }},
+	{"--blkio-weight", "io", func(l Limits) bool { return l.BlkioWeight != 0 }, func(l *Limits) { l.BlkioWeight = 0 }},
+	{"--device-read-bps", "io", func(l Limits) bool { return len(l.DeviceReadBps) > 0 }, func(l *Limits) { l.DeviceReadBps = nil }},
+	{"--device-write-bps", "io", func(l Limits) bool { return len(l.DeviceWriteBps) > 0 }, func(l *Limits) { l.DeviceWriteBps = nil }},
+	// Raw settings need cgroup v2 itself; a missing controller's file
+	// fails the start with the kernel's word.
+	{"--cgroup-conf", Unified, func(l Limits) bool { return len(l.CgroupConf) > 0 }, func(l *Limits) { l.CgroupConf = nil }},
+}
+
+// Unified is the pseudo-controller of a cgroup v2 cgroup: raw settings
+// need it.
+const Unified = "cgroup2"
 
 // Spec is the limits as the OCI spec's cgroup resources. Devices are
 // resolved to their numbers here, on the host.
 func (l Limits) Spec() (*specs.LinuxResources, error) {
-	r := &specs.LinuxResources{}
+	r := &specs.LinuxResources{Unified: l.CgroupConf}
 	if l.Memory != 0 || l.MemoryReservation != 0 || l.MemorySwap != 0 {
 		m := &specs.LinuxMemory{}
 		if l.Memory != 0 {
@@ -254,19 +313,4 @@ func deviceNumber(path string) (int64, int64, error) {
 		return 0, 0, fmt.Errorf("device %s is not a block device", path)
 	}
 	return int64(unix.Major(uint64(st.Rdev))), int64(unix.Minor(uint64(st.Rdev))), nil
-}
-
-// Unavailable says why limits cannot apply to a container here, or nil.
-// As root, libcontainer applies them through cgroup v1 or v2, whichever
-// the host has. Rootless, they need a cgroup v2 subtree delegated to the
-// user.
-func Unavailable(rootless bool) error {
-	if !rootless {
-		return nil
-	}
-	var st unix.Statfs_t
-	if err := unix.Statfs("/sys/fs/cgroup", &st); err != nil || st.Type != unix.CGROUP2_SUPER_MAGIC {
-		return fmt.Errorf("this host uses cgroup v1 (or a hybrid layout), which gives users no cgroup subtree of their own")
-	}
-	return fmt.Errorf("placing rootless containers in the user's delegated cgroup v2 subtree is not supported yet")
 }

@@ -58,8 +58,32 @@ func TestSpec(t *testing.T) {
 	if _, err := (Limits{DeviceReadBps: []Rate{{Path: "/dev/null", Rate: 1}}}).Spec(); err == nil || !strings.Contains(err.Error(), "not a block device") {
 		t.Errorf("a character device as a block device: %v", err)
 	}
-	if err := Unavailable(false); err != nil {
-		t.Errorf("as root: %v", err)
+}
+
+func TestWithout(t *testing.T) {
+	all := Limits{Memory: 64 << 20, MemoryReservation: 32 << 20, CPUs: 1, CPUShares: 512, CpusetCpus: "0",
+		PidsLimit: 20, BlkioWeight: 300, DeviceReadBps: []Rate{{Path: "/dev/sda", Rate: 1}}}
+	tests := []struct {
+		name      string
+		available map[string]bool
+		dropped   string
+		kept      string
+	}{
+		{name: "every controller", available: nil, kept: "--memory,--memory-reservation,--cpus,--cpu-shares,--cpuset-cpus,--pids-limit,--blkio-weight,--device-read-bps"},
+		{name: "systemd's default delegation", available: map[string]bool{"memory": true, "pids": true},
+			dropped: "--cpus,--cpu-shares,--cpuset-cpus,--blkio-weight,--device-read-bps", kept: "--memory,--memory-reservation,--pids-limit"},
+		{name: "none", available: map[string]bool{}, dropped: strings.Join(all.Names(), ",")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			kept, dropped := all.Without(tt.available)
+			if got := strings.Join(dropped, ","); got != tt.dropped {
+				t.Errorf("dropped %s, want %s", got, tt.dropped)
+			}
+			if got := strings.Join(kept.Names(), ","); got != tt.kept {
+				t.Errorf("kept %s, want %s", got, tt.kept)
+			}
+		})
 	}
 }
 

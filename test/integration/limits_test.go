@@ -67,6 +67,11 @@ func TestLimitsAsRoot(t *testing.T) {
 		if got := cgroupFile(t, sb, "lim", "cpu", "cpu.shares"); got != "512" {
 			t.Errorf("cpu.shares: %q", got)
 		}
+		// Raw cgroup v2 settings cannot apply through v1: the rest does.
+		r := sb.OK("run", "--rm", "--network", "none", "-m", "64m", "--cgroup-conf", "memory.high=50331648", "bb", "true")
+		if !strings.Contains(r.Err, "limits ignored (--cgroup-conf)") || strings.Contains(r.Err, "--memory") {
+			t.Errorf("--cgroup-conf on v1: %s", r)
+		}
 	}
 	pid := inspectInt(t, sb, "lim", ".State.Pid")
 	if b, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/oom_score_adj"); strings.TrimSpace(string(b)) != "300" {
@@ -129,6 +134,7 @@ func TestLimitsRootlessWithoutDelegation(t *testing.T) {
 		t.Errorf("warning: %q", r.Err)
 	}
 	sb.Fails("cannot apply --memory", "run", "--rm", "--name", "strict", "--strict-limits", "-m", "64m", "bb", "true")
+	sb.Fails("cannot apply --cgroup-conf", "run", "--rm", "--strict-limits", "--cgroup-conf", "memory.high=50331648", "bb", "true")
 	// update records what it cannot apply now, and says so.
 	sb.OK("run", "-d", "--name", "later", "bb", "sleep", "300")
 	r = sb.OK("update", "-m", "100m", "later")
@@ -167,6 +173,9 @@ func TestLimitFlagsBadInput(t *testing.T) {
 		{[]string{"--device-read-bps", "sda:1mb"}, "invalid --device-read-bps"},
 		{[]string{"--device-write-bps", "/dev/sda:fast"}, "invalid --device-write-bps"},
 		{[]string{"--oom-score-adj", "1001"}, "invalid --oom-score-adj"},
+		{[]string{"--cgroup-conf", "memory.high"}, "invalid --cgroup-conf"},
+		{[]string{"--cgroup-conf", "cgroup.procs=1"}, "invalid --cgroup-conf"},
+		{[]string{"--cgroup-conf", "../memory.max=1"}, "invalid --cgroup-conf"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {

@@ -23,5 +23,27 @@ mkdir -p /var/lib /run && mount -t tmpfs tmpfs /var/lib && mount -t tmpfs tmpfs 
 export PATH=/usr/local/bin:/bin HOME=/root
 echo "VM-CONTROLLERS: $(cat /sys/fs/cgroup/cgroup.subtree_control)"
 sh /vm/checks.sh
-echo "VM-RESULT: $?"
+failed=$?
+
+# An unprivileged user, set up as systemd's Delegate=yes would: cgroups
+# it owns, whose processes it may move and whose controllers it may hand on.
+mkdir -p /home/skiffu /run/user/1000 && chown 1000:1000 /home/skiffu /run/user/1000 && chmod 700 /run/user/1000
+delegate() {
+	mkdir -p "$1"
+	chown 1000:1000 "$1" "$1/cgroup.procs" "$1/cgroup.subtree_control" "$1/cgroup.threads"
+}
+as_user() { # CGROUP MODE: run user-checks.sh MODE as the user, in CGROUP
+	sh -c "echo \$\$ > $1/cgroup.procs && exec su -s /bin/sh skiffu -c \
+		'env -i HOME=/home/skiffu USER=skiffu XDG_RUNTIME_DIR=/run/user/1000 PATH=$PATH sh /vm/user-checks.sh $2'"
+	failed=$((failed + $?))
+}
+delegate /sys/fs/cgroup/user && delegate /sys/fs/cgroup/user/session
+as_user /sys/fs/cgroup/user/session parent
+delegate /sys/fs/cgroup/own
+as_user /sys/fs/cgroup/own leaf
+mkdir /sys/fs/cgroup/some && echo "+memory +pids" > /sys/fs/cgroup/some/cgroup.subtree_control
+delegate /sys/fs/cgroup/some/user && delegate /sys/fs/cgroup/some/user/session
+as_user /sys/fs/cgroup/some/user/session partial
+as_user /sys/fs/cgroup none
+echo "VM-RESULT: $failed"
 poweroff -f

@@ -151,11 +151,28 @@ func buildInitramfs(path, bin string) error {
 	if err != nil {
 		return err
 	}
-	files := map[string]string{"bin/busybox": "/bin/busybox", "init": filepath.Join(here, "test/vm/init.sh"), "vm/checks.sh": filepath.Join(here, "test/vm/checks.sh")}
-	var libs []string
+	files := map[string]string{"bin/busybox": "/bin/busybox", "init": filepath.Join(here, "test/vm/init.sh")}
+	for _, s := range []string{"checks.sh", "user-checks.sh", "lib.sh"} {
+		files["vm/"+s] = filepath.Join(here, "test/vm", s)
+	}
+	programs := map[string]string{}
 	for _, name := range []string{"skiff", "skiff-supervisor", "skiff-monitor", "skiff-init", "skiff-ports"} {
-		p := filepath.Join(bin, name)
-		files["usr/local/bin/"+name] = p
+		programs["usr/local/bin/"+name] = filepath.Join(bin, name)
+	}
+	// The unprivileged user's namespace maps its subordinate ranges
+	// through these (setuid root, as the uidmap package installs them).
+	setuid := map[string]bool{}
+	for _, name := range []string{"newuidmap", "newgidmap"} {
+		p, err := exec.LookPath(name)
+		if err != nil {
+			return fmt.Errorf("%s (apt-get install uidmap): %w", name, err)
+		}
+		programs["usr/bin/"+name] = p
+		setuid["usr/bin/"+name] = true
+	}
+	var libs []string
+	for n, p := range programs {
+		files[n] = p
 		l, err := sharedLibs(p)
 		if err != nil {
 			return err
@@ -183,10 +200,16 @@ func buildInitramfs(path, bin string) error {
 		if err != nil {
 			return err
 		}
-		w.file(n, data, 0o755)
+		mode := 0o755
+		if setuid[n] {
+			mode = 0o4755
+		}
+		w.file(n, data, mode)
 	}
-	w.file("etc/passwd", []byte("root:x:0:0:root:/root:/bin/sh\n"), 0o644)
-	w.file("etc/group", []byte("root:x:0:\n"), 0o644)
+	w.file("etc/passwd", []byte("root:x:0:0:root:/root:/bin/sh\nskiffu:x:1000:1000::/home/skiffu:/bin/sh\n"), 0o644)
+	w.file("etc/group", []byte("root:x:0:\nskiffu:x:1000:\n"), 0o644)
+	w.file("etc/subuid", []byte("skiffu:100000:65536\n"), 0o644)
+	w.file("etc/subgid", []byte("skiffu:100000:65536\n"), 0o644)
 	rootfs, err := imageTar()
 	if err != nil {
 		return err

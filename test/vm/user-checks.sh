@@ -1,0 +1,44 @@
+#!/bin/sh
+# Runs inside the VM as an unprivileged user, in the cgroup that init.sh
+# delegated to it (MODE parent: the user owns its cgroup's parent too;
+# MODE leaf: only its own cgroup, whose processes skiff moves into a leaf;
+# MODE partial: only memory and pids are; MODE none: nothing is). The exit status counts failures.
+. /vm/lib.sh
+mode=$1
+self=$(sed -n 's/^0:://p' /proc/self/cgroup)
+if ! $S inspect bb >/dev/null 2>&1; then
+	$S import /vm/rootfs.tar bb >/dev/null || { bad "rootless import" "skiff import failed"; exit 1; }
+fi
+case $mode in
+parent)
+	limit_checks rootless "/sys/fs/cgroup${self%/*}"
+	;;
+leaf)
+	$S run -d --name leaf --network none -m 32m bb sleep 600 >/dev/null || bad "rootless, own cgroup only: run" "exit $?"
+	cg=$(cgroup_of leaf)
+	check "rootless, own cgroup only: container cgroup" "${cg%/*}" "/sys/fs/cgroup$self/skiff"
+	check "rootless, own cgroup only: memory.max" "$(cat $cg/memory.max)" 33554432
+	check "rootless, own cgroup only: this shell moved to a leaf" "$(sed -n 's/^0:://p' /proc/self/cgroup)" "$self/init"
+	$S rm -f leaf >/dev/null
+	;;
+partial)
+	err=$($S run -d --name part --network none -m 32m --cpus 0.5 bb sleep 600 2>&1 >/dev/null)
+	case $err in
+	*"limits ignored (--cpus)"*"has: memory pids)"*) ok "rootless, memory and pids delegated: a warning names --cpus" ;;
+	*) bad "rootless, memory and pids delegated: the warning" "$err" ;;
+	esac
+	cg=$(cgroup_of part)
+	check "rootless, memory and pids delegated: memory.max" "$(cat $cg/memory.max)" 33554432
+	check "rootless, memory and pids delegated: no cpu controller" "$(cat $cg/cgroup.controllers)" "memory pids"
+	$S rm -f part >/dev/null
+	;;
+none)
+	err=$($S run --rm --network none --strict-limits -m 32m bb true 2>&1)
+	check "not delegated, --strict-limits: exit code" "$?" 125
+	case $err in *"not delegated to you"*) ok "not delegated: the error says why" ;; *) bad "not delegated: the error" "$err" ;; esac
+	err=$($S run --rm --network none -m 32m bb true 2>&1 >/dev/null)
+	check "not delegated: runs without limits" "$?" 0
+	case $err in *"limits ignored (--memory)"*) ok "not delegated: one warning" ;; *) bad "not delegated: the warning" "$err" ;; esac
+	;;
+esac
+exit $fail
