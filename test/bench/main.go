@@ -102,6 +102,11 @@ func run(skiffBin, out string, runs int) error {
 		return err
 	}
 	results = append(results, ns...)
+	ls, err := benchLimitsVM(e, skiffBin)
+	if err != nil {
+		return err
+	}
+	results = append(results, ls...)
 	report := render(e, results)
 	fmt.Print(report)
 	return os.WriteFile(out, []byte(report), 0o644)

@@ -22,9 +22,6 @@ mount -t tmpfs tmpfs /tmp
 mkdir -p /var/lib /run && mount -t tmpfs tmpfs /var/lib && mount -t tmpfs tmpfs /run
 export PATH=/usr/local/bin:/bin HOME=/root
 echo "VM-CONTROLLERS: $(cat /sys/fs/cgroup/cgroup.subtree_control)"
-sh /vm/checks.sh
-failed=$?
-
 # An unprivileged user, set up as systemd's Delegate=yes would: cgroups
 # it owns, whose processes it may move and whose controllers it may hand on.
 mkdir -p /home/skiffu /run/user/1000 && chown 1000:1000 /home/skiffu /run/user/1000 && chmod 700 /run/user/1000
@@ -32,18 +29,32 @@ delegate() {
 	mkdir -p "$1"
 	chown 1000:1000 "$1" "$1/cgroup.procs" "$1/cgroup.subtree_control" "$1/cgroup.threads"
 }
-as_user() { # CGROUP MODE: run user-checks.sh MODE as the user, in CGROUP
-	sh -c "echo \$\$ > $1/cgroup.procs && exec su -s /bin/sh skiffu -c \
-		'env -i HOME=/home/skiffu USER=skiffu XDG_RUNTIME_DIR=/run/user/1000 PATH=$PATH sh /vm/user-checks.sh $2'"
-	failed=$((failed + $?))
+as_user() { # CGROUP SCRIPT ARGS: run a script as the user, in CGROUP
+	cg=$1 && shift
+	sh -c "echo \$\$ > $cg/cgroup.procs && exec su -s /bin/sh skiffu -c \
+		'env -i HOME=/home/skiffu USER=skiffu XDG_RUNTIME_DIR=/run/user/1000 PATH=$PATH sh $*'"
 }
 delegate /sys/fs/cgroup/user && delegate /sys/fs/cgroup/user/session
-as_user /sys/fs/cgroup/user/session parent
+
+bench=$(sed -n 's/.*skiff\.bench=\([0-9]*\).*/\1/p' /proc/cmdline)
+if [ -n "$bench" ]; then
+	sh /vm/bench.sh root "$bench" && as_user /sys/fs/cgroup/user/session /vm/bench.sh rootless "$bench"
+	echo "VM-RESULT: $?"
+	poweroff -f
+fi
+
+sh /vm/checks.sh
+failed=$?
+as_user /sys/fs/cgroup/user/session /vm/user-checks.sh parent
+failed=$((failed + $?))
 delegate /sys/fs/cgroup/own
-as_user /sys/fs/cgroup/own leaf
+as_user /sys/fs/cgroup/own /vm/user-checks.sh leaf
+failed=$((failed + $?))
 mkdir /sys/fs/cgroup/some && echo "+memory +pids" > /sys/fs/cgroup/some/cgroup.subtree_control
 delegate /sys/fs/cgroup/some/user && delegate /sys/fs/cgroup/some/user/session
-as_user /sys/fs/cgroup/some/user/session partial
-as_user /sys/fs/cgroup none
+as_user /sys/fs/cgroup/some/user/session /vm/user-checks.sh partial
+failed=$((failed + $?))
+as_user /sys/fs/cgroup /vm/user-checks.sh none
+failed=$((failed + $?))
 echo "VM-RESULT: $failed"
 poweroff -f
