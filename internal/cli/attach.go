@@ -95,16 +95,7 @@ func (s *session) attach(p *supervisor.Process, ctr *container.Container, term *
 			}
 		}()
 	} else {
-		// Without a terminal, signals sent to skiff are meant for the
-		// container, as with Docker's sig-proxy.
-		sigs := make(chan os.Signal, 8)
-		signal.Notify(sigs, unix.SIGINT, unix.SIGTERM, unix.SIGHUP, unix.SIGQUIT, unix.SIGUSR1, unix.SIGUSR2)
-		defer signal.Stop(sigs)
-		go func() {
-			for sig := range sigs {
-				_ = unix.Kill(p.Result.Pid, sig.(unix.Signal))
-			}
-		}()
+		defer proxySignals(p.Result.Pid)()
 	}
 	detach := make(chan struct{})
 	if a.Stdin != nil && stdin {
@@ -148,6 +139,39 @@ func (s *session) attach(p *supervisor.Process, ctr *container.Container, term *
 		}
 		return 0, true, nil
 	}
+}
+
+// proxySignals passes signals sent to skiff on to the container, as
+// Docker's sig-proxy does without a terminal, until the returned function
+// is called.
+func proxySignals(pid int) (stop func()) {
+	sigs := make(chan os.Signal, 8)
+	signal.Notify(sigs, unix.SIGINT, unix.SIGTERM, unix.SIGHUP, unix.SIGQUIT, unix.SIGUSR1, unix.SIGUSR2)
+	go func() {
+		for sig := range sigs {
+			_ = unix.Kill(pid, sig.(unix.Signal))
+		}
+	}()
+	return func() { signal.Stop(sigs) }
+}
+
+// waitPassthrough waits for a container that writes to the caller's
+// streams itself (passthrough), as attach does without streams to relay.
+func waitPassthrough(p *supervisor.Process) (int, error) {
+	defer proxySignals(p.Result.Pid)()
+	return p.Wait()
+}
+
+// callerStdio are the caller's streams as files, for a passthrough
+// container; nil where one is not a file.
+func (s *session) callerStdio() [3]*os.File {
+	var files [3]*os.File
+	for i, st := range []any{s.io.In, s.io.Out, s.io.Err} {
+		if f, ok := st.(*os.File); ok {
+			files[i] = f
+		}
+	}
+	return files
 }
 
 // copyDetaching copies src to dst until EOF, or until the detach sequence

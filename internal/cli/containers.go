@@ -211,7 +211,7 @@ func (s *session) startAction(c *cli.Context) error {
 		if st, err := ctr.State(); err == nil && st.Status == container.StatusRunning {
 			return nil
 		}
-		_, err := m.Start(s.ctx, ctr, lifecycle.StartOptions{})
+		_, err := m.Start(s.ctx, ctr, lifecycle.StartOptions{Caller: s.callerStdio()})
 		return startError(err)
 	})
 }
@@ -276,7 +276,7 @@ func (s *session) restartAction(c *cli.Context) error {
 		if err := m.Stop(s.ctx, ctr, stopTimeout(c, ctr)); err != nil {
 			return err
 		}
-		_, err := m.Start(s.ctx, ctr, lifecycle.StartOptions{})
+		_, err := m.Start(s.ctx, ctr, lifecycle.StartOptions{Caller: s.callerStdio()})
 		return startError(err)
 	})
 }

@@ -161,7 +161,7 @@ func inspectContainer(m *lifecycle.Manager, ctr *container.Container) (Container
 		ResolvConfPath: filepath.Join(ctr.Dir, "resolv.conf"),
 		HostnamePath:   filepath.Join(ctr.Dir, "hostname"),
 		HostsPath:      filepath.Join(ctr.Dir, "hosts"),
-		LogPath:        ctr.LogPath(),
+		LogPath:        logPath(ctr),
 		Name:           "/" + ctr.Name,
 		Driver:         m.Images.Driver(),
 		Platform:       "linux",
@@ -171,7 +171,7 @@ func inspectContainer(m *lifecycle.Manager, ctr *container.Container) (Container
 			ReadonlyRootfs: ctr.Host.ReadonlyRootfs, SecurityOpt: ctr.Host.SecurityOpt, Tmpfs: map[string]string{},
 			Init:       ctr.Init,
 			UsernsMode: ctr.Host.UsernsMode,
-			LogConfig:  map[string]any{"Type": "json-file", "Config": map[string]string{}},
+			LogConfig:  inspectLogConfig(ctr.Log),
 		},
 		Mounts: []InspectMount{},
 		Config: InspectConfig{
@@ -224,6 +224,24 @@ func inspectContainer(m *lifecycle.Manager, ctr *container.Container) (Container
 		ci.Mounts = append(ci.Mounts, InspectMount{Type: "bind", Source: mt.Source, Destination: mt.Destination, RW: !mt.ReadOnly})
 	}
 	return ci, nil
+}
+
+// inspectLogConfig is Docker's LogConfig: the driver and its options as
+// given.
+func inspectLogConfig(l container.LogConfig) map[string]any {
+	opts := map[string]string{}
+	for k, v := range l.Options {
+		opts[k] = v
+	}
+	return map[string]any{"Type": l.DriverName(), "Config": opts}
+}
+
+// logPath is the json-file log; other drivers have none, as in Docker.
+func logPath(ctr *container.Container) string {
+	if !ctr.Log.KeepsLog() {
+		return ""
+	}
+	return ctr.LogPath()
 }
 
 func nonNil(s []string) []string {

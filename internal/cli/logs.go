@@ -11,6 +11,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/skiff-containers/skiff/internal/container"
+	"github.com/skiff-containers/skiff/internal/journal/journalctl"
 	"github.com/skiff-containers/skiff/internal/logfile"
 	"github.com/skiff-containers/skiff/internal/state"
 )
@@ -39,6 +40,15 @@ func (s *session) logsAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	ts := c.Bool("timestamps")
+	switch ctr.Log.DriverName() {
+	case container.LogNone:
+		return fmt.Errorf("container %s has log driver %q, which keeps no log", ctr.Name, container.LogNone)
+	case container.LogPassthrough:
+		return fmt.Errorf("container %s has log driver %q, which keeps no log: its output went to the stdout and stderr of the command that started it (under systemd, the unit's journal)", ctr.Name, container.LogPassthrough)
+	case container.LogJournald:
+		return s.journalLogs(ctr, journalctl.Query{ID: ctr.ID, Tail: tail, Since: since}, ts, c.Bool("follow"))
+	}
 	files := logfile.Files(ctr.LogPath(), max(ctr.Log.MaxFiles, 1))
 	entries, err := logfile.ReadAll(files)
 	if err != nil {
@@ -54,7 +64,6 @@ func (s *session) logsAction(c *cli.Context) error {
 	if tail >= 0 && len(kept) > tail {
 		kept = kept[len(kept)-tail:]
 	}
-	ts := c.Bool("timestamps")
 	for _, e := range kept {
 		s.printLogEntry(e, ts)
 	}
@@ -114,6 +123,22 @@ func (s *session) followLog(ctr *container.Container, ts bool) error {
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
+}
+
+// journalLogs prints a journald container's output, read back from the
+// journal.
+func (s *session) journalLogs(ctr *container.Container, q journalctl.Query, ts, follow bool) error {
+	emit := func(e logfile.Entry) { s.printLogEntry(e, ts) }
+	var err error
+	if follow {
+		err = journalctl.Follow(s.ctx, q, func() bool { return state.SupervisorAlive(ctr.LockPath()) }, emit)
+	} else {
+		err = journalctl.Read(s.ctx, q, emit)
+	}
+	if err != nil {
+		return fmt.Errorf("logs of %s (log driver journald): %w", ctr.Name, err)
+	}
+	return nil
 }
 
 // parseSince reads RFC 3339 times, Unix timestamps and durations ("10m").

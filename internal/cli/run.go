@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/docker/go-units"
@@ -50,7 +49,7 @@ func newCreateFlags(run bool) *createFlags {
 	f.capDrop = add("cap-drop", "", "drop a capability")
 	f.securityOpt = add("security-opt", "", "security option: no-new-privileges[:true|false]")
 	f.label = add("label", "l", "set a label KEY=VALUE")
-	f.logOpt = add("log-opt", "", "log option: max-size=SIZE, max-file=N")
+	f.logOpt = add("log-opt", "", "log driver option: max-size=SIZE, max-file=N (json-file); tag=TAG (journald)")
 	f.publish = add("publish", "p", "publish a port [IP:][HOSTPORT:]CONTAINERPORT[/tcp|/udp]; ranges as 8000-8001:80-81")
 	f.expose = add("expose", "", "expose a port or range (for -P)")
 	f.dns = add("dns", "", "use this DNS server")
@@ -72,6 +71,7 @@ func newCreateFlags(run bool) *createFlags {
 		&cli.StringFlag{Name: "domainname", Usage: "container NIS domain name"},
 		&cli.StringFlag{Name: "ip", Usage: "the container's IPv4 address on its user-defined network"},
 		&cli.StringFlag{Name: "oom-score-adj", Usage: "the container's OOM score adjustment, -1000 to 1000"},
+		&cli.StringFlag{Name: "log-driver", Value: container.LogJSONFile, Usage: "where the output goes: json-file (read by logs), journald, passthrough (the caller's own stdout and stderr, as under a systemd unit) or none"},
 		&cli.StringFlag{Name: "sdnotify", Value: sdnotify.ModeSupervisor, Usage: "under a systemd unit with Type=notify: supervisor (READY once the container runs, the supervisor as MAINPID) or ignore"},
 		&cli.BoolFlag{Name: "strict-limits", Usage: "refuse to start where the limits cannot apply (default: run without them and warn)"},
 		&cli.StringFlag{Name: "userns", Value: "host", Usage: "user namespace: host (skiff's own), or auto (as root: a range of its own from /etc/subuid's \"containers\")"},
@@ -254,7 +254,7 @@ func parseCreate(c *cli.Context, f *createFlags) (*createRequest, error) {
 		cfg.Mounts = append(cfg.Mounts, m)
 		cfg.Host.Tmpfs = append(cfg.Host.Tmpfs, t)
 	}
-	if cfg.Log, err = parseLogOpts(f.logOpt.values); err != nil {
+	if err := parseLogFlags(c, f, cfg); err != nil {
 		return nil, err
 	}
 	if c.Command.Name == "run" {
@@ -311,7 +311,7 @@ func parseEnv(files, values []string) ([]string, error) {
 				return nil, usagef("--env-file %s line %d: %v", f, n, err)
 			}
 			if kv != "" {
-				out = setEnvVar(out, kv)
+				out = runspec.SetEnv(out, kv)
 			}
 		}
 		fh.Close()
@@ -322,7 +322,7 @@ func parseEnv(files, values []string) ([]string, error) {
 			return nil, usagef("--env %q: %v", v, err)
 		}
 		if kv != "" {
-			out = setEnvVar(out, kv)
+			out = runspec.SetEnv(out, kv)
 		}
 	}
 	return out, nil
@@ -340,17 +340,6 @@ func envEntry(s string) (string, error) {
 		return k + "=" + v, nil
 	}
 	return "", nil
-}
-
-func setEnvVar(env []string, kv string) []string {
-	k, _, _ := strings.Cut(kv, "=")
-	for i, e := range env {
-		if strings.HasPrefix(e, k+"=") {
-			env[i] = kv
-			return env
-		}
-	}
-	return append(env, kv)
 }
 
 // parseVolume reads HOST:CONTAINER[:ro|rw].
@@ -410,28 +399,16 @@ func parseTmpfs(t string) (runspec.Mount, error) {
 	return m, nil
 }
 
-func parseLogOpts(opts []string) (container.LogConfig, error) {
-	lc := container.LogConfig{MaxSize: 0, MaxFiles: 1}
-	for _, o := range opts {
-		k, v, _ := strings.Cut(o, "=")
-		switch k {
-		case "max-size":
-			n, err := units.RAMInBytes(v)
-			if err != nil || n < 0 {
-				return lc, usagef("invalid --log-opt %q: use a size such as 10m", o)
-			}
-			lc.MaxSize = n
-		case "max-file":
-			n, err := strconv.Atoi(v)
-			if err != nil || n < 1 {
-				return lc, usagef("invalid --log-opt %q: use a number of files >= 1", o)
-			}
-			lc.MaxFiles = n
-		default:
-			return lc, usagef("unsupported --log-opt %q: use max-size or max-file", o)
-		}
+func parseLogFlags(c *cli.Context, f *createFlags, cfg *container.Config) error {
+	lc, err := container.ParseLogConfig(c.String("log-driver"), f.logOpt.values)
+	if err != nil {
+		return usagef("%v", err)
 	}
-	return lc, nil
+	if lc.Driver == container.LogPassthrough && cfg.Tty {
+		return usagef("--log-driver=passthrough cannot be used with -t: the container writes to the caller's own stdout and stderr; drop -t or choose another log driver")
+	}
+	cfg.Log = lc
+	return nil
 }
 
 // parseDetachKeys reads Docker's format: "ctrl-p,ctrl-q", "a,ctrl-b".
@@ -529,7 +506,7 @@ func (s *session) create(m *lifecycle.Manager, r *createRequest) (*container.Con
 	}
 	env := append([]string{}, icfg.Config.Env...)
 	for _, kv := range r.cfg.Env {
-		env = setEnvVar(env, kv)
+		env = runspec.SetEnv(env, kv)
 	}
 	cfg.Env = env
 	if cfg.WorkingDir == "" {
@@ -643,7 +620,7 @@ func (s *session) runAction(c *cli.Context, f *createFlags) error {
 // exits; the exit code becomes ours. fresh marks a container this command
 // created, which a failed start removes.
 func (s *session) start(m *lifecycle.Manager, ctr *container.Container, attach, stdin bool, detachKeys []byte, fresh bool) error {
-	so := lifecycle.StartOptions{Attach: attach, Stdin: stdin}
+	so := lifecycle.StartOptions{Attach: attach, Stdin: stdin, Caller: s.callerStdio()}
 	var term *terminal
 	if attach && ctr.Tty {
 		term = newTerminal(s.io)
@@ -669,7 +646,13 @@ func (s *session) start(m *lifecycle.Manager, ctr *container.Container, attach, 
 		fmt.Fprintln(s.io.Out, ctr.ID)
 		return nil
 	}
-	code, detached, err := s.attach(p, ctr, term, stdin, detachKeys)
+	var code int
+	var detached bool
+	if ctr.Log.DriverName() == container.LogPassthrough {
+		code, err = waitPassthrough(p)
+	} else {
+		code, detached, err = s.attach(p, ctr, term, stdin, detachKeys)
+	}
 	if err != nil {
 		return err
 	}

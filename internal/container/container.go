@@ -130,12 +130,6 @@ type NetAttach struct {
 	IP      string   `json:"ip,omitempty"` // requested (--ip)
 }
 
-// LogConfig limits the json-file log.
-type LogConfig struct {
-	MaxSize  int64 `json:"maxSize"` // bytes per file; 0 is unlimited
-	MaxFiles int   `json:"maxFiles"`
-}
-
 // StopSignalOrDefault is the signal stop sends first.
 func (c *Config) StopSignalOrDefault() string {
 	if c.StopSignal != "" {

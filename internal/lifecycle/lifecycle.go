@@ -72,6 +72,9 @@ type StartOptions struct {
 	Attach     bool // connect the caller's streams
 	Stdin      bool // and its stdin
 	Rows, Cols uint16
+	// Caller are the caller's stdin, stdout and stderr, which a container
+	// with the passthrough log driver gets as its own (nil: /dev/null).
+	Caller [3]*os.File
 }
 
 // Start mounts the container's root file system, builds its runtime spec
@@ -87,6 +90,9 @@ func (m *Manager) Start(ctx context.Context, c *container.Container, o StartOpti
 	}
 	if st.Status == container.StatusRunning {
 		return nil, fmt.Errorf("container %s %w", c.Name, ErrRunning)
+	}
+	if err := checkLogDriver(c); err != nil {
+		return nil, err
 	}
 	rootfs, err := m.Containers.Mount(c)
 	if err != nil {
@@ -115,7 +121,8 @@ func (m *Manager) Start(ctx context.Context, c *container.Container, o StartOpti
 		return nil, err
 	}
 	p, err := supervisor.Start(supervisor.Options{
-		Mode: "run", Spec: launchPath, Attach: o.Attach, Stdin: o.Stdin && c.OpenStdin, Tty: c.Tty,
+		Mode: "run", Spec: launchPath, Attach: relays(c, o), Stdin: o.Stdin && c.OpenStdin, Tty: c.Tty,
+		Passthrough: passthroughFiles(c, o),
 		Diagnostics: filepath.Join(c.RunDir, "supervisor.log"),
 	})
 	if err != nil {
@@ -200,12 +207,9 @@ func (m *Manager) launch(c *container.Container, rootfs string, o StartOptions) 
 		RuntimeRoot:     c.RuntimeRoot(),
 		StatePath:       c.StatePath(),
 		LockPath:        c.LockPath(),
-		LogPath:         c.LogPath(),
-		LogMaxSize:      c.Log.MaxSize,
-		LogMaxFiles:     c.Log.MaxFiles,
 		Tty:             c.Tty,
 		Stdin:           c.OpenStdin,
-		Attach:          o.Attach,
+		Attach:          relays(c, o),
 		Rows:            o.Rows,
 		Cols:            o.Cols,
 		RootlessCgroups: m.Rootless,
@@ -214,6 +218,7 @@ func (m *Manager) launch(c *container.Container, rootfs string, o StartOptions) 
 		Network:         plan.launch,
 		Warnings:        warnings,
 	}
+	setLog(l, c)
 	if c.AutoRemove && !o.Attach && len(m.Cleanup) > 0 {
 		l.Cleanup = append(append([]string{}, m.Cleanup...), c.ID)
 	}

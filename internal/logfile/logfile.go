@@ -52,14 +52,27 @@ func NewWriter(path string, maxSize int64, maxFiles int) (*Writer, error) {
 	return &Writer{path: path, f: f, size: fi.Size(), maxSize: maxSize, maxFiles: maxFiles, now: time.Now}, nil
 }
 
+// Sink keeps a container's output line by line: the json-file Writer, or
+// another log driver's.
+type Sink interface {
+	// WriteLine keeps one line of a stream, with its newline; a line
+	// without one is a part of a longer line, or the stream's end.
+	WriteLine(stream string, line []byte) error
+}
+
 // Stream returns an io.Writer that logs what is written to it as lines of
 // the named stream ("stdout" or "stderr"). A partial line is held until its
 // newline arrives or Flush is called.
-func (w *Writer) Stream(name string) *StreamWriter {
-	return &StreamWriter{w: w, name: name}
+func (w *Writer) Stream(name string) *StreamWriter { return NewStream(w, name) }
+
+// NewStream splits what is written to it into lines of the named stream
+// for sink.
+func NewStream(sink Sink, name string) *StreamWriter {
+	return &StreamWriter{w: sink, name: name}
 }
 
-func (w *Writer) write(stream string, line []byte) error {
+// WriteLine appends one line of a stream to the log.
+func (w *Writer) WriteLine(stream string, line []byte) error {
 	b := append(jsonline.New().String("log", string(line)).String("stream", stream).Time("time", w.now().UTC()).Bytes(), '\n')
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -108,7 +121,7 @@ func (w *Writer) Close() error {
 
 // StreamWriter splits a stream into lines for the log.
 type StreamWriter struct {
-	w    *Writer
+	w    Sink
 	name string
 	buf  []byte
 }
@@ -123,7 +136,7 @@ func (s *StreamWriter) Write(p []byte) (int, error) {
 		i := indexByte(s.buf, '\n')
 		if i < 0 {
 			if len(s.buf) >= maxLine {
-				if err := s.w.write(s.name, s.buf[:maxLine]); err != nil {
+				if err := s.w.WriteLine(s.name, s.buf[:maxLine]); err != nil {
 					return len(p), err
 				}
 				s.buf = append(s.buf[:0], s.buf[maxLine:]...)
@@ -131,7 +144,7 @@ func (s *StreamWriter) Write(p []byte) (int, error) {
 			}
 			return len(p), nil
 		}
-		if err := s.w.write(s.name, s.buf[:i+1]); err != nil {
+		if err := s.w.WriteLine(s.name, s.buf[:i+1]); err != nil {
 			return len(p), err
 		}
 		s.buf = append(s.buf[:0], s.buf[i+1:]...)
@@ -152,7 +165,7 @@ func (s *StreamWriter) Flush() error {
 	if len(s.buf) == 0 {
 		return nil
 	}
-	err := s.w.write(s.name, s.buf)
+	err := s.w.WriteLine(s.name, s.buf)
 	s.buf = s.buf[:0]
 	return err
 }

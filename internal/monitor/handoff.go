@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/skiff-containers/skiff/internal/journal"
 	"github.com/skiff-containers/skiff/internal/logfile"
 	"github.com/skiff-containers/skiff/internal/network/members"
 	"github.com/skiff-containers/skiff/internal/state"
@@ -23,10 +24,13 @@ type Handoff struct {
 	Pid       int
 	StartedAt time.Time
 	StatePath string
-	LogPath   string
-	LogMax    int64
-	LogFiles  int
-	Tty       bool
+	// LogPath is the json-file log; Journal, the fields of journald
+	// entries. Neither: the output is not kept.
+	LogPath  string
+	LogMax   int64
+	LogFiles int
+	Journal  []journal.Field
+	Tty      bool
 	// The rootfs to unmount and libcontainer's state to remove at the end
 	// (the monitor does not link libcontainer).
 	Rootfs     string
@@ -69,6 +73,9 @@ func (h Handoff) Args() []string {
 		"logfiles=" + strconv.Itoa(h.LogFiles), "tty=" + strconv.FormatBool(h.Tty),
 		"rootfs=" + h.Rootfs, "runtime=" + h.RuntimeDir, "holderpath=" + h.HolderPath,
 		"netroot=" + h.NetRoot, "id=" + h.ID,
+	}
+	for _, f := range h.Journal {
+		a = append(a, "journal="+f.Key+"="+f.Value)
 	}
 	for _, p := range h.Cgroups {
 		a = append(a, "cgroup="+p)
@@ -125,6 +132,9 @@ func ParseHandoff(args []string) (Handoff, error) {
 			h.NetRoot = v
 		case "id":
 			h.ID = v
+		case "journal":
+			fk, fv, _ := strings.Cut(v, "=")
+			h.Journal = append(h.Journal, journal.Field{Key: fk, Value: fv})
 		case "cgroup":
 			h.Cgroups = append(h.Cgroups, v)
 		case "cleanup":
@@ -181,14 +191,14 @@ func file(fd int, name string) *os.File {
 func Run(h Handoff) int {
 	lock := file(h.LockFd, "lock")
 	holder := file(h.HolderFd, "holder")
-	lw, err := logfile.NewWriter(h.LogPath, h.LogMax, h.LogFiles)
-	if err != nil {
-		lw = nil
-	}
+	lw := openLog(h)
 	s := &Streams{
 		Tty: h.Tty, OutR: file(h.OutR, "out"), ErrR: file(h.ErrR, "err"), StdinW: file(h.StdinW, "stdin"),
 		Master: file(h.Master, "master"), AIn: file(h.AIn, "attach-in"), AOut: file(h.AOut, "attach-out"),
-		AErr: file(h.AErr, "attach-err"), ACtl: file(h.ACtl, "control"), Log: lw,
+		AErr: file(h.AErr, "attach-err"), ACtl: file(h.ACtl, "control"),
+	}
+	if lw != nil {
+		s.Log = lw
 	}
 	s.Start()
 	ForwardSignals(h.Pid)
@@ -225,6 +235,28 @@ func Run(h Handoff) int {
 		_ = syscall.Exec(h.Cleanup[0], h.Cleanup, cleanEnv())
 	}
 	return code
+}
+
+// outputLog is where a container's output is kept.
+type outputLog interface {
+	logfile.Sink
+	Close() error
+}
+
+// openLog opens the container's log, by its driver; nil when the output
+// is not kept, or cannot be (the container runs on regardless).
+func openLog(h Handoff) outputLog {
+	switch {
+	case h.LogPath != "":
+		if w, err := logfile.NewWriter(h.LogPath, h.LogMax, h.LogFiles); err == nil {
+			return w
+		}
+	case len(h.Journal) > 0:
+		if w, err := journal.NewWriter(journal.Socket, h.Journal); err == nil {
+			return w
+		}
+	}
+	return nil
 }
 
 // oomKilled reports whether the kernel's OOM killer killed a process of

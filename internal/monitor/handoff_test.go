@@ -4,6 +4,8 @@ import (
 	"reflect"
 	"testing"
 	"time"
+
+	"github.com/skiff-containers/skiff/internal/journal"
 )
 
 func TestHandoffArgsRoundTrip(t *testing.T) {
@@ -13,6 +15,7 @@ func TestHandoffArgsRoundTrip(t *testing.T) {
 		RuntimeDir: "/run/x", Cgroups: []string{"/sys/fs/cgroup/pids/skiff/x", "/sys/fs/cgroup/memory/skiff/x"},
 		Cleanup: []string{"/bin/skiff", "rm", "-f", "x"}, HolderPath: "/run/userns/1",
 		LockFd: 3, HolderFd: 4, OutR: -1, ErrR: -1, StdinW: -1, Master: 7, AIn: 8, AOut: 9, AErr: -1, ACtl: 10,
+		Journal: []journal.Field{{Key: "CONTAINER_NAME", Value: "web"}, {Key: "CONTAINER_TAG", Value: "a=b\nc"}},
 	}
 	got, err := ParseHandoff(h.Args())
 	if err != nil {

@@ -30,7 +30,7 @@ type Streams struct {
 	OutR, ErrR, StdinW, Master *os.File
 	// The attached CLI's side.
 	AIn, AOut, AErr, ACtl *os.File
-	Log                   *logfile.Writer // nil: not logged (exec)
+	Log                   logfile.Sink // nil: not kept (exec, log drivers none and passthrough)
 
 	copies sync.WaitGroup
 }
@@ -67,7 +67,7 @@ func (s *Streams) pump(src *os.File, stream string, attached *os.File) {
 		defer s.copies.Done()
 		var lw *logfile.StreamWriter
 		if s.Log != nil {
-			lw = s.Log.Stream(stream)
+			lw = logfile.NewStream(s.Log, stream)
 		}
 		buf := make([]byte, 16<<10)
 		for {

@@ -307,3 +307,15 @@ func Argv(imgEntrypoint, imgCmd []string, entrypoint *string, args []string) ([]
 	}
 	return argv, nil
 }
+
+// SetEnv sets KEY=VALUE in env, replacing the variable's earlier value.
+func SetEnv(env []string, kv string) []string {
+	k, _, _ := strings.Cut(kv, "=")
+	for i, e := range env {
+		if strings.HasPrefix(e, k+"=") {
+			env[i] = kv
+			return env
+		}
+	}
+	return append(env, kv)
+}

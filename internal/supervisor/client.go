@@ -62,6 +62,9 @@ type Options struct {
 	// Foreground keeps the supervisor killable by the CLI's death: for
 	// exec without -d. A run's supervisor always outlives the CLI.
 	Foreground bool
+	// Passthrough are the caller's stdin (nil: none), stdout and stderr,
+	// for a container with the passthrough log driver (not attached).
+	Passthrough [3]*os.File
 	// Diagnostics is the file the supervisor's own stderr goes to. It
 	// must not be the CLI's: whoever reads the CLI's output to its end
 	// would wait for the container.
@@ -97,6 +100,11 @@ func Start(o Options) (*Process, error) {
 	var closeAfter []*os.File
 	closeAfter = append(closeAfter, resW)
 	p := &Process{Cmd: cmd}
+	for i, f := range o.Passthrough {
+		if f != nil {
+			extra[1+i] = f
+		}
+	}
 	if o.Attach {
 		a := &Attachment{}
 		if o.Stdin {

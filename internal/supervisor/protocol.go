@@ -12,6 +12,9 @@
 //	6  the attached stderr (write end), when attached without a tty
 //	7  control (read end), when attached: "resize ROWS COLS\n" lines
 //
+// With the passthrough log driver, 4-6 are instead the caller's own stdin
+// (with -i), stdout and stderr, which the container gets as its own.
+//
 // The supervisor exits with the container's exit status.
 package supervisor
 
@@ -21,6 +24,7 @@ import (
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
+	"github.com/skiff-containers/skiff/internal/journal"
 	"github.com/skiff-containers/skiff/internal/network"
 )
 
@@ -40,7 +44,7 @@ type Launch struct {
 	RuntimeRoot string      `json:"runtimeRoot"`
 	StatePath   string      `json:"statePath"`
 	LockPath    string      `json:"lockPath"`
-	LogPath     string      `json:"logPath"`
+	LogPath     string      `json:"logPath"` // the json-file log; empty for other drivers
 	LogMaxSize  int64       `json:"logMaxSize"`
 	LogMaxFiles int         `json:"logMaxFiles"`
 	Tty         bool        `json:"tty"`
@@ -56,6 +60,12 @@ type Launch struct {
 	// UsernsRegistry, when set, is where the supervisor registers as a
 	// holder of its user namespace (rootless).
 	UsernsRegistry string `json:"usernsRegistry,omitempty"`
+	// Journal, when set, sends the container's output to systemd-journald,
+	// each line with these fields.
+	Journal []journal.Field `json:"journal,omitempty"`
+	// Passthrough gives the container descriptors 4-6, the caller's own
+	// streams, instead of pipes the monitor copies.
+	Passthrough bool `json:"passthrough,omitempty"`
 	// NotifySocket, when set, is told READY (and the supervisor's pid as
 	// MAINPID) once the container runs: systemd's $NOTIFY_SOCKET.
 	NotifySocket string `json:"notifySocket,omitempty"`

@@ -12,7 +12,9 @@ import (
 
 type ioOptions struct {
 	tty, stdin, attach bool
-	rows, cols         uint16
+	// passthrough: the container gets the caller's own streams.
+	passthrough bool
+	rows, cols  uint16
 }
 
 // stdio prepares a container process's streams: the ends the process gets,
@@ -28,6 +30,17 @@ func setupIO(p *libcontainer.Process, o ioOptions) (*stdio, error) {
 	s := &stdio{o: o}
 	st := &s.streams
 	st.Tty = o.tty
+	if o.passthrough {
+		// Descriptors 4-6 are the caller's (stdin is /dev/null without
+		// -i): the container writes to them itself, nothing is copied,
+		// and they stay the container's alone once it runs.
+		in := os.NewFile(supervisor.FdStdin, "caller-stdin")
+		out := os.NewFile(supervisor.FdStdout, "caller-stdout")
+		errf := os.NewFile(supervisor.FdStderr, "caller-stderr")
+		p.Stdin, p.Stdout, p.Stderr = in, out, errf
+		s.childEnds = append(s.childEnds, in, out, errf)
+		return s, nil
+	}
 	if o.attach {
 		if o.stdin {
 			st.AIn = os.NewFile(supervisor.FdStdin, "attach-stdin")

@@ -40,9 +40,11 @@ func runContainer(path string) int {
 	_, _ = unix.Setsid()
 	signal.Ignore(unix.SIGHUP)
 
-	if lw, err := logfile.NewWriter(l.LogPath, l.LogMaxSize, l.LogMaxFiles); err != nil {
-		return rep.fail(125, "open log: %v", err)
-	} else {
+	if l.LogPath != "" {
+		lw, err := logfile.NewWriter(l.LogPath, l.LogMaxSize, l.LogMaxFiles)
+		if err != nil {
+			return rep.fail(125, "open log: %v", err)
+		}
 		lw.Close()
 	}
 	// The network comes first: a port that cannot be published fails the
@@ -80,7 +82,7 @@ func runContainer(path string) int {
 	}
 	proc := newProcess(l.Spec.Process)
 	proc.Init = true
-	io, err := setupIO(proc, ioOptions{tty: l.Tty, stdin: l.Stdin, attach: l.Attach, rows: l.Rows, cols: l.Cols})
+	io, err := setupIO(proc, ioOptions{tty: l.Tty, stdin: l.Stdin, attach: l.Attach, passthrough: l.Passthrough, rows: l.Rows, cols: l.Cols})
 	if err != nil {
 		_ = ctr.Destroy()
 		return fail(125, "set up container stdio: %v", err)
@@ -144,7 +146,7 @@ func runContainer(path string) int {
 	// but not libcontainer's weight.
 	h := monitor.Handoff{
 		Pid: pid, StartedAt: started, StatePath: l.StatePath,
-		LogPath: l.LogPath, LogMax: l.LogMaxSize, LogFiles: l.LogMaxFiles, Tty: l.Tty,
+		LogPath: l.LogPath, LogMax: l.LogMaxSize, LogFiles: l.LogMaxFiles, Journal: l.Journal, Tty: l.Tty,
 		Rootfs: l.Spec.Root.Path, RuntimeDir: filepath.Join(l.RuntimeRoot, l.ID), Cleanup: l.Cleanup,
 		LockFd: monitor.Keep(lock), HolderFd: monitor.Keep(holder),
 	}

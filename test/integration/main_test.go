@@ -261,6 +261,8 @@ type sandbox struct {
 	driver string
 	// global options put before every command (a root sandbox's store).
 	global []string
+	// groups are supplementary groups of the sandbox's user.
+	groups []uint32
 }
 
 func newSandbox(t *testing.T) *sandbox { return newSandboxAs(t, st.user) }
@@ -355,6 +357,7 @@ func (sb *sandbox) Cmd(args ...string) *exec.Cmd {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if sb.user != nil {
 		cmd.SysProcAttr.Credential = sb.user.Credential()
+		cmd.SysProcAttr.Credential.Groups = sb.groups
 	}
 	return cmd
 }
