@@ -37,7 +37,7 @@ func (s *session) generateSystemd(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	o := unitfile.Options{Skiff: self, Name: ctr.Name, StopTimeout: int(ctr.StopTimeoutOrDefault().Seconds()), New: c.Bool("new")}
+	o := unitfile.Options{Skiff: self, Name: ctr.Name, StopTimeout: int(ctr.StopTimeoutOrDefault().Seconds()), New: c.Bool("new"), SDNotify: ctr.SDNotify}
 	// The unit uses the same store as this command.
 	for _, g := range []string{"root", "runroot", "storage-driver", "config"} {
 		if c.IsSet(g) {

@@ -72,7 +72,7 @@ func newCreateFlags(run bool) *createFlags {
 		&cli.StringFlag{Name: "ip", Usage: "the container's IPv4 address on its user-defined network"},
 		&cli.StringFlag{Name: "oom-score-adj", Usage: "the container's OOM score adjustment, -1000 to 1000"},
 		&cli.StringFlag{Name: "log-driver", Value: container.LogJSONFile, Usage: "where the output goes: json-file (read by logs), journald, passthrough (the caller's own stdout and stderr, as under a systemd unit) or none"},
-		&cli.StringFlag{Name: "sdnotify", Value: sdnotify.ModeSupervisor, Usage: "under a systemd unit with Type=notify: supervisor (READY once the container runs, the supervisor as MAINPID) or ignore"},
+		&cli.StringFlag{Name: "sdnotify", Value: sdnotify.ModeSupervisor, Usage: "under a systemd unit with Type=notify: supervisor (READY once the container runs, the supervisor as MAINPID), container (the container's program sends READY itself) or ignore"},
 		&cli.BoolFlag{Name: "strict-limits", Usage: "refuse to start where the limits cannot apply (default: run without them and warn)"},
 		&cli.StringFlag{Name: "userns", Value: "host", Usage: "user namespace: host (skiff's own), or auto (as root: a range of its own from /etc/subuid's \"containers\")"},
 		&cli.BoolFlag{Name: "read-only", Usage: "mount the root file system read-only"},

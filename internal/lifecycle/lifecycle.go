@@ -164,6 +164,14 @@ func (m *Manager) launch(c *container.Container, rootfs string, o StartOptions) 
 		return nil, err
 	}
 	mounts := append(append([]runspec.Mount{}, c.Mounts...), runspec.Mount{Source: initBin, Destination: initPath, ReadOnly: true})
+	notifyDir, notifyMount, notifyEnv, err := containerNotify(c)
+	if err != nil {
+		return nil, err
+	}
+	if notifyDir != "" {
+		mounts = append(mounts, notifyMount)
+		env = runspec.SetEnv(env, notifyEnv)
+	}
 	// Descriptor 3 is the supervisor's sentinel pipe (see skiff-init).
 	args := []string{initPath, "--pdeathsig", "--parent-fd", "3", "--exec", "--"}
 	if c.Init {
@@ -215,6 +223,7 @@ func (m *Manager) launch(c *container.Container, rootfs string, o StartOptions) 
 		RootlessCgroups: m.Rootless,
 		UsernsRegistry:  m.UsernsRegistry,
 		NotifySocket:    notifySocket(c),
+		NotifyDir:       notifyDir,
 		Network:         plan.launch,
 		Warnings:        warnings,
 	}

@@ -3,9 +3,12 @@ package lifecycle
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/skiff-containers/skiff/internal/container"
 	"github.com/skiff-containers/skiff/internal/journal"
+	"github.com/skiff-containers/skiff/internal/runspec"
+	"github.com/skiff-containers/skiff/internal/sdnotify"
 	"github.com/skiff-containers/skiff/internal/supervisor"
 )
 
@@ -51,4 +54,27 @@ func passthroughFiles(c *container.Container, o StartOptions) [3]*os.File {
 		files[0] = nil
 	}
 	return files
+}
+
+// containerNotify prepares --sdnotify=container under a unit that waits
+// for READY: the directory the supervisor makes the container's socket
+// in, the mount that shows it to the container, and the variable naming
+// it there. Without a unit's $NOTIFY_SOCKET there is nothing to relay to,
+// and the container gets nothing.
+func containerNotify(c *container.Container) (dir string, mount runspec.Mount, env string, err error) {
+	if c.SDNotify != sdnotify.ModeContainer || os.Getenv("NOTIFY_SOCKET") == "" {
+		return "", mount, "", nil
+	}
+	dir = filepath.Join(c.RunDir, "notify")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", mount, "", fmt.Errorf("notify socket directory: %w", err)
+	}
+	// Whatever the umask: every user of the container must reach the
+	// socket through it. Its parents need no such right: the container
+	// sees the directory as a mount, and no path up to it.
+	if err := os.Chmod(dir, 0o755); err != nil {
+		return "", mount, "", fmt.Errorf("notify socket directory: %w", err)
+	}
+	mount = runspec.Mount{Source: dir, Destination: sdnotify.ContainerDir, ReadOnly: true}
+	return dir, mount, "NOTIFY_SOCKET=" + filepath.Join(sdnotify.ContainerDir, sdnotify.SocketName), nil
 }

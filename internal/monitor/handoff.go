@@ -14,6 +14,7 @@ import (
 	"github.com/skiff-containers/skiff/internal/journal"
 	"github.com/skiff-containers/skiff/internal/logfile"
 	"github.com/skiff-containers/skiff/internal/network/members"
+	"github.com/skiff-containers/skiff/internal/sdnotify"
 	"github.com/skiff-containers/skiff/internal/state"
 )
 
@@ -43,6 +44,10 @@ type Handoff struct {
 	HolderPath                 string
 	OutR, ErrR, StdinW, Master int
 	AIn, AOut, AErr, ACtl      int
+	// NotifyFd is the socket the container's program notifies
+	// (--sdnotify=container), relayed to NotifySocket, systemd's.
+	NotifyFd     int
+	NotifySocket string
 	// ReleaseFds are closed as soon as the container exits: they keep
 	// its network helpers alive.
 	ReleaseFds []int
@@ -72,7 +77,7 @@ func (h Handoff) Args() []string {
 		"state=" + h.StatePath, "log=" + h.LogPath, "logmax=" + strconv.FormatInt(h.LogMax, 10),
 		"logfiles=" + strconv.Itoa(h.LogFiles), "tty=" + strconv.FormatBool(h.Tty),
 		"rootfs=" + h.Rootfs, "runtime=" + h.RuntimeDir, "holderpath=" + h.HolderPath,
-		"netroot=" + h.NetRoot, "id=" + h.ID,
+		"netroot=" + h.NetRoot, "id=" + h.ID, "notifysocket=" + h.NotifySocket,
 	}
 	for _, f := range h.Journal {
 		a = append(a, "journal="+f.Key+"="+f.Value)
@@ -87,7 +92,8 @@ func (h Handoff) Args() []string {
 		a = append(a, "release="+strconv.Itoa(fd))
 	}
 	for k, fd := range map[string]int{"lockfd": h.LockFd, "holderfd": h.HolderFd, "outr": h.OutR, "errr": h.ErrR,
-		"stdinw": h.StdinW, "master": h.Master, "ain": h.AIn, "aout": h.AOut, "aerr": h.AErr, "actl": h.ACtl} {
+		"stdinw": h.StdinW, "master": h.Master, "ain": h.AIn, "aout": h.AOut, "aerr": h.AErr, "actl": h.ACtl,
+		"notifyfd": h.NotifyFd} {
 		a = append(a, k+"="+strconv.Itoa(fd))
 	}
 	return a
@@ -97,7 +103,8 @@ func (h Handoff) Args() []string {
 func ParseHandoff(args []string) (Handoff, error) {
 	var h Handoff
 	fds := map[string]*int{"lockfd": &h.LockFd, "holderfd": &h.HolderFd, "outr": &h.OutR, "errr": &h.ErrR,
-		"stdinw": &h.StdinW, "master": &h.Master, "ain": &h.AIn, "aout": &h.AOut, "aerr": &h.AErr, "actl": &h.ACtl}
+		"stdinw": &h.StdinW, "master": &h.Master, "ain": &h.AIn, "aout": &h.AOut, "aerr": &h.AErr, "actl": &h.ACtl,
+		"notifyfd": &h.NotifyFd}
 	for _, fd := range fds {
 		*fd = -1
 	}
@@ -132,6 +139,8 @@ func ParseHandoff(args []string) (Handoff, error) {
 			h.NetRoot = v
 		case "id":
 			h.ID = v
+		case "notifysocket":
+			h.NotifySocket = v
 		case "journal":
 			fk, fv, _ := strings.Cut(v, "=")
 			h.Journal = append(h.Journal, journal.Field{Key: fk, Value: fv})
@@ -201,6 +210,9 @@ func Run(h Handoff) int {
 		s.Log = lw
 	}
 	s.Start()
+	if notify := file(h.NotifyFd, "notify"); notify != nil {
+		go func() { _ = sdnotify.Relay(notify, h.NotifySocket) }()
+	}
 	ForwardSignals(h.Pid)
 	code := ReapUntil(h.Pid)
 	for _, fd := range h.ReleaseFds {

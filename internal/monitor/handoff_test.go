@@ -15,7 +15,8 @@ func TestHandoffArgsRoundTrip(t *testing.T) {
 		RuntimeDir: "/run/x", Cgroups: []string{"/sys/fs/cgroup/pids/skiff/x", "/sys/fs/cgroup/memory/skiff/x"},
 		Cleanup: []string{"/bin/skiff", "rm", "-f", "x"}, HolderPath: "/run/userns/1",
 		LockFd: 3, HolderFd: 4, OutR: -1, ErrR: -1, StdinW: -1, Master: 7, AIn: 8, AOut: 9, AErr: -1, ACtl: 10,
-		Journal: []journal.Field{{Key: "CONTAINER_NAME", Value: "web"}, {Key: "CONTAINER_TAG", Value: "a=b\nc"}},
+		Journal:  []journal.Field{{Key: "CONTAINER_NAME", Value: "web"}, {Key: "CONTAINER_TAG", Value: "a=b\nc"}},
+		NotifyFd: 11, NotifySocket: "@systemd/notify",
 	}
 	got, err := ParseHandoff(h.Args())
 	if err != nil {

@@ -69,6 +69,11 @@ type Launch struct {
 	// NotifySocket, when set, is told READY (and the supervisor's pid as
 	// MAINPID) once the container runs: systemd's $NOTIFY_SOCKET.
 	NotifySocket string `json:"notifySocket,omitempty"`
+	// NotifyDir, when set (--sdnotify=container), is the directory
+	// mounted into the container where the supervisor makes the socket
+	// the container's program notifies. NotifySocket is then told only
+	// MAINPID at the start; READY comes from the container, relayed.
+	NotifyDir string `json:"notifyDir,omitempty"`
 	// Warnings are passed on in the Result.
 	Warnings []string `json:"warnings,omitempty"`
 	// Network, when set, asks the supervisor to prepare the container's

@@ -19,6 +19,10 @@ type Options struct {
 	// verb), and removes it at stop.
 	New    bool
 	Create []string
+	// SDNotify is the --sdnotify of the container New creates:
+	// container keeps the container's program telling READY; anything
+	// else is supervisor, as a Type=notify unit needs READY from someone.
+	SDNotify string
 }
 
 // ServiceName is the unit's file name.
@@ -40,7 +44,11 @@ func Generate(o Options) string {
 	fmt.Fprintf(&b, "TimeoutStopSec=%d\n", o.StopTimeout+60)
 	if o.New {
 		b.WriteString("ExecStartPre=/bin/rm -f %t/%n.ctr-id\n")
-		run := []string{"run", "--cidfile=%t/%n.ctr-id", "--replace", "--rm", "-d", "--sdnotify=supervisor", "--name", o.Name}
+		notify := "supervisor"
+		if o.SDNotify == "container" {
+			notify = o.SDNotify
+		}
+		run := []string{"run", "--cidfile=%t/%n.ctr-id", "--replace", "--rm", "-d", "--sdnotify=" + notify, "--name", o.Name}
 		args := make([]string, 0, len(run)+len(o.Create))
 		for _, a := range append(run, o.Create...) {
 			if strings.HasPrefix(a, "--cidfile=%t") {

@@ -60,3 +60,14 @@ func TestGenerate(t *testing.T) {
 		t.Errorf("a unit for an existing container removes it:\n%s", u)
 	}
 }
+
+// A --new unit keeps a container's own READY (--sdnotify=container);
+// otherwise the supervisor says it.
+func TestGenerateNewSDNotify(t *testing.T) {
+	for mode, want := range map[string]string{"container": "--sdnotify=container", "supervisor": "--sdnotify=supervisor", "ignore": "--sdnotify=supervisor", "": "--sdnotify=supervisor"} {
+		u := Generate(Options{Skiff: "/s", Name: "x", New: true, Create: []string{"img"}, SDNotify: mode})
+		if !strings.Contains(u, " -d "+want+" --name x img\n") {
+			t.Errorf("--sdnotify %q:\n%s", mode, u)
+		}
+	}
+}

@@ -15,7 +15,6 @@ import (
 
 	"github.com/skiff-containers/skiff/internal/logfile"
 	"github.com/skiff-containers/skiff/internal/monitor"
-	"github.com/skiff-containers/skiff/internal/sdnotify"
 	"github.com/skiff-containers/skiff/internal/state"
 	"github.com/skiff-containers/skiff/internal/supervisor"
 )
@@ -71,6 +70,10 @@ func runContainer(path string) int {
 	// The container dies with its supervisor, so a killed supervisor
 	// never leaves a container nobody accounts for.
 	cfg.ParentDeathSignal = int(unix.SIGKILL)
+	notify, err := containerNotifySocket(&l)
+	if err != nil {
+		return fail(125, "%v", err)
+	}
 
 	_ = os.RemoveAll(filepath.Join(l.RuntimeRoot, l.ID))
 	if err := os.MkdirAll(l.RuntimeRoot, 0o700); err != nil {
@@ -134,12 +137,7 @@ func runContainer(path string) int {
 		return fail(125, "record state: %v", err)
 	}
 	rep.send(supervisor.Result{Pid: pid, Warnings: warnings})
-	if l.NotifySocket != "" {
-		// This pid stays the container's owner (as skiff-monitor).
-		if err := sdnotify.Send(l.NotifySocket, fmt.Sprintf("MAINPID=%d", os.Getpid()), "READY=1"); err != nil {
-			fmt.Fprintf(os.Stderr, "skiff-supervisor: %v\n", err)
-		}
-	}
+	notifyStarted(&l)
 
 	// From here on only watching is left: become skiff-monitor, which
 	// keeps this pid, the container as its child, and these descriptors,
@@ -149,6 +147,7 @@ func runContainer(path string) int {
 		LogPath: l.LogPath, LogMax: l.LogMaxSize, LogFiles: l.LogMaxFiles, Journal: l.Journal, Tty: l.Tty,
 		Rootfs: l.Spec.Root.Path, RuntimeDir: filepath.Join(l.RuntimeRoot, l.ID), Cleanup: l.Cleanup,
 		LockFd: monitor.Keep(lock), HolderFd: monitor.Keep(holder),
+		NotifyFd: monitor.Keep(notify), NotifySocket: l.NotifySocket,
 	}
 	if holder != nil {
 		h.HolderPath = holder.Name()

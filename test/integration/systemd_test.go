@@ -17,31 +17,7 @@ import (
 // container runs, naming itself (the container's owner) as MAINPID.
 func TestSDNotify(t *testing.T) {
 	sb := runSandbox(t)
-	// Where the test user can reach it.
-	sock := filepath.Join(sb.Home, "notify.sock")
-	l, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: sock, Net: "unixgram"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	os.Chmod(sock, 0o777)
-	run := func(args ...string) {
-		t.Helper()
-		cmd := sb.Cmd(args...)
-		cmd.Env = append(cmd.Env, "NOTIFY_SOCKET="+sock)
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("skiff %v: %v: %s", args, err, out)
-		}
-	}
-	read := func() string {
-		buf := make([]byte, 512)
-		l.SetReadDeadline(time.Now().Add(time.Second))
-		n, err := l.Read(buf)
-		if err != nil {
-			return ""
-		}
-		return string(buf[:n])
-	}
+	run, read := systemdNotify(t, sb)
 	run("run", "-d", "--name", "svc", "--network", "none", "bb", "sleep", "300")
 	got := read()
 	want := fmt.Sprintf("MAINPID=%d\nREADY=1\n", inspectInt(t, sb, "svc", ".State.SupervisorPid"))
@@ -58,8 +34,93 @@ func TestSDNotify(t *testing.T) {
 	if got := read(); !strings.Contains(got, "READY=1") {
 		t.Errorf("start: %q", got)
 	}
-	sb.Fails("not supported yet", "run", "--rm", "--sdnotify", "container", "bb", "true")
 	sb.Fails("invalid --sdnotify", "run", "--rm", "--sdnotify", "always", "bb", "true")
+}
+
+// systemdNotify plays systemd's notify socket for sb: run runs skiff
+// under it, read returns the next notification ("" after a second
+// without one).
+func systemdNotify(t *testing.T, sb *sandbox) (run func(args ...string), read func() string) {
+	t.Helper()
+	// Where the test user can reach it.
+	sock := filepath.Join(sb.Home, "notify.sock")
+	l, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: sock, Net: "unixgram"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	os.Chmod(sock, 0o777)
+	run = func(args ...string) {
+		t.Helper()
+		cmd := sb.Cmd(args...)
+		cmd.Env = append(cmd.Env, "NOTIFY_SOCKET="+sock)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("skiff %v: %v: %s", args, err, out)
+		}
+	}
+	read = func() string {
+		buf := make([]byte, 512)
+		l.SetReadDeadline(time.Now().Add(time.Second))
+		n, err := l.Read(buf)
+		if err != nil {
+			return ""
+		}
+		return string(buf[:n])
+	}
+	return run, read
+}
+
+// --sdnotify=container: the supervisor names itself MAINPID at the start,
+// and READY comes when the container's program says it, relayed through
+// a socket mounted into the container, without the program's MAINPID.
+func TestSDNotifyContainer(t *testing.T) {
+	tests := []struct {
+		name    string
+		sandbox func(*testing.T) *sandbox
+		args    []string
+	}{
+		{"rootless", runSandbox, nil},
+		// Another user of the container, an unprivileged host id: the
+		// socket is open to it.
+		{"rootless other user", runSandbox, []string{"--user", "1000:1000"}},
+		// The container's root is an unprivileged host id too, which
+		// must reach the socket's directory through the run root.
+		{"root userns auto", rootRunSandbox, []string{"--userns=auto"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sb := tt.sandbox(t)
+			sb.OK("pull", "-q", st.netimg)
+			sb.OK("tag", st.netimg, "net")
+			run, read := systemdNotify(t, sb)
+			// The program says READY once the test opens this gate.
+			gate := filepath.Join(sb.Home, "gate")
+			if err := os.Mkdir(gate, 0o777); err != nil {
+				t.Fatal(err)
+			}
+			os.Chmod(gate, 0o777)
+			args := append([]string{"run", "-d", "--name", "svc", "--sdnotify", "container", "--network", "none", "-v", gate + ":/gate"}, tt.args...)
+			run(append(args, "net", "sh", "-c",
+				"while [ ! -e /gate/open ]; do sleep 0.1; done; netutil notify MAINPID=1 READY=1 STATUS=serving; sleep 300")...)
+			want := fmt.Sprintf("MAINPID=%d\n", inspectInt(t, sb, "svc", ".State.SupervisorPid"))
+			if got := read(); got != want {
+				t.Fatalf("at the start: %q, want %q", got, want)
+			}
+			if got := read(); got != "" {
+				t.Fatalf("before the container said READY: %q", got)
+			}
+			if err := os.WriteFile(filepath.Join(gate, "open"), nil, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if got := read(); got != "READY=1\nSTATUS=serving\n" {
+				t.Errorf("relayed: %q (container log: %s)", got, sb.Skiff("logs", "svc"))
+			}
+			// Without a unit's socket the container gets none.
+			if r := sb.Skiff("run", "--rm", "--sdnotify", "container", "--network", "none", "net", "sh", "-c", "echo ${NOTIFY_SOCKET:-unset}; ls /run/notify"); r.Out != "unset\n" || !strings.Contains(r.Err, "No such file") {
+				t.Errorf("without NOTIFY_SOCKET: %s", r)
+			}
+		})
+	}
 }
 
 // generate systemd writes units systemd accepts; the --new unit's

@@ -1,20 +1,23 @@
 // Command netutil is a test image's network tool for what busybox lacks
-// (Debian's busybox nc has no UDP): a UDP echo server and a UDP client.
+// (Debian's busybox nc has no UDP, nor unix datagrams): a UDP echo server,
+// a UDP client, and sd_notify.
 //
 //	netutil udp-echo PORT        echo datagrams back, prefixed "echo:"
 //	netutil udp-send HOST:PORT MSG   send MSG, print the reply
+//	netutil notify LINE...       send the lines, as one datagram, to $NOTIFY_SOCKET
 package main
 
 import (
 	"fmt"
 	"net"
 	"os"
+	"strings"
 	"time"
 )
 
 func main() {
 	if len(os.Args) < 3 {
-		fmt.Fprintln(os.Stderr, "usage: netutil udp-echo PORT | udp-send HOST:PORT MSG")
+		fmt.Fprintln(os.Stderr, "usage: netutil udp-echo PORT | udp-send HOST:PORT MSG | notify LINE...")
 		os.Exit(2)
 	}
 	var err error
@@ -27,6 +30,8 @@ func main() {
 			break
 		}
 		err = send(os.Args[2], os.Args[3])
+	case "notify":
+		err = notify(os.Args[2:])
 	default:
 		err = fmt.Errorf("unknown command %q", os.Args[1])
 	}
@@ -71,4 +76,18 @@ func send(addr, msg string) error {
 		}
 	}
 	return fmt.Errorf("no reply from %s", addr)
+}
+
+func notify(lines []string) error {
+	sock := os.Getenv("NOTIFY_SOCKET")
+	if sock == "" {
+		return fmt.Errorf("NOTIFY_SOCKET is not set")
+	}
+	c, err := net.Dial("unixgram", sock)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	_, err = c.Write([]byte(strings.Join(lines, "\n")))
+	return err
 }
