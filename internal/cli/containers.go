@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -34,6 +35,9 @@ func (s *session) containerCommands() []*cli.Command {
 			&cli.BoolFlag{Name: "attach", Aliases: []string{"a"}, Usage: "attach to the container's output and wait for it"},
 			&cli.BoolFlag{Name: "interactive", Aliases: []string{"i"}, Usage: "attach stdin"},
 			&cli.StringFlag{Name: "detach-keys", Value: "ctrl-p,ctrl-q", Usage: "key sequence that detaches"},
+			// A container's monitor starts it again by its restart policy
+			// with this: COUNT:DELAY (milliseconds, waited first).
+			&cli.StringFlag{Name: "policy-restart", Hidden: true},
 		},
 		Action: s.startAction,
 	}
@@ -192,6 +196,9 @@ func (s *session) startAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	if v := c.String("policy-restart"); v != "" {
+		return s.policyRestart(c, v)
+	}
 	attach := c.Bool("attach") || c.Bool("interactive")
 	if attach {
 		if c.NArg() != 1 {
@@ -214,6 +221,48 @@ func (s *session) startAction(c *cli.Context) error {
 		_, err := m.Start(s.ctx, ctr, lifecycle.StartOptions{Caller: s.callerStdio()})
 		return startError(err)
 	})
+}
+
+// policyRestart is a start by a container's restart policy: after the
+// delay, unless its user stopped or removed it meanwhile.
+func (s *session) policyRestart(c *cli.Context, v string) error {
+	var r lifecycle.PolicyRestart
+	var ms int64
+	if _, err := fmt.Sscanf(v, "%d:%d", &r.Count, &ms); err != nil || c.NArg() != 1 {
+		return usagef("--policy-restart is skiff-monitor's: COUNT:DELAY CONTAINER")
+	}
+	r.Delay = time.Duration(ms) * time.Millisecond
+	m, err := s.manager()
+	if err != nil {
+		return err
+	}
+	ctr, err := m.Containers.Lookup(c.Args().First())
+	if errors.Is(err, container.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	// A stop or rm meanwhile ends the wait at once: no skiff process
+	// outlives the container it was for by more than a moment.
+	for deadline := time.Now().Add(r.Delay); time.Now().Before(deadline); {
+		if _, err := os.Stat(ctr.StoppedMarker()); err == nil {
+			return nil
+		}
+		if _, err := os.Stat(ctr.Dir); err != nil {
+			return nil
+		}
+		select {
+		case <-time.After(min(100*time.Millisecond, time.Until(deadline))):
+		case <-s.ctx.Done():
+			return s.ctx.Err()
+		}
+	}
+	_, err = m.Start(s.ctx, ctr, lifecycle.StartOptions{Restart: &r})
+	if errors.Is(err, lifecycle.ErrStoppedByUser) || errors.Is(err, lifecycle.ErrRunning) {
+		return nil
+	}
+	return startError(err)
 }
 
 // startError keeps a start failure to its message; the exit code of the

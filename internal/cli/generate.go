@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -19,6 +21,7 @@ func (s *session) generateCommands() []*cli.Command {
 			Flags: []cli.Flag{
 				&cli.BoolFlag{Name: "new", Usage: "create the container afresh at each start (and remove it at stop) from the command that made it"},
 				&cli.BoolFlag{Name: "files", Usage: "write container-NAME.service in the current directory instead of printing it"},
+				&cli.StringFlag{Name: "restart-policy", Usage: "systemd's Restart= for the unit: " + strings.Join(unitfile.RestartValues, ", ") + " (default: always for a container with --restart always or unless-stopped, otherwise on-failure)"},
 			},
 			Action: s.generateSystemd,
 		}},
@@ -37,7 +40,14 @@ func (s *session) generateSystemd(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	o := unitfile.Options{Skiff: self, Name: ctr.Name, StopTimeout: int(ctr.StopTimeoutOrDefault().Seconds()), New: c.Bool("new"), SDNotify: ctr.SDNotify}
+	o := unitfile.Options{Skiff: self, Name: ctr.Name, StopTimeout: int(ctr.StopTimeoutOrDefault().Seconds()), New: c.Bool("new"), SDNotify: ctr.SDNotify,
+		Restart: unitfile.RestartFor(ctr.Host.RestartPolicy.Name)}
+	if v := c.String("restart-policy"); v != "" {
+		if !slices.Contains(unitfile.RestartValues, v) {
+			return usagef("invalid --restart-policy %q: use one of %s", v, strings.Join(unitfile.RestartValues, ", "))
+		}
+		o.Restart = v
+	}
 	// The unit uses the same store as this command.
 	for _, g := range []string{"root", "runroot", "storage-driver", "config"} {
 		if c.IsSet(g) {

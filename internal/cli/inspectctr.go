@@ -13,6 +13,7 @@ import (
 	"github.com/skiff-containers/skiff/internal/format"
 	"github.com/skiff-containers/skiff/internal/imagestore"
 	"github.com/skiff-containers/skiff/internal/lifecycle"
+	"github.com/skiff-containers/skiff/internal/restart"
 	"github.com/skiff-containers/skiff/internal/network"
 	"github.com/skiff-containers/skiff/internal/state"
 )
@@ -87,6 +88,13 @@ type InspectHostConfig struct {
 	BlkioWeight       uint16
 	OomScoreAdj       int
 	CgroupConf        map[string]string
+	RestartPolicy     InspectRestartPolicy
+}
+
+// InspectRestartPolicy is --restart, as Docker shows it.
+type InspectRestartPolicy struct {
+	Name              string
+	MaximumRetryCount int
 }
 
 // InspectPort is one host side of a port.
@@ -163,6 +171,7 @@ func inspectContainer(m *lifecycle.Manager, ctr *container.Container) (Container
 		HostsPath:      filepath.Join(ctr.Dir, "hosts"),
 		LogPath:        logPath(ctr),
 		Name:           "/" + ctr.Name,
+		RestartCount:   st.RestartCount,
 		Driver:         m.Images.Driver(),
 		Platform:       "linux",
 		HostConfig: InspectHostConfig{
@@ -195,6 +204,10 @@ func inspectContainer(m *lifecycle.Manager, ctr *container.Container) (Container
 	h.Memory, h.MemoryReservation, h.MemorySwap = rl.Memory, rl.MemoryReservation, rl.MemorySwap
 	h.NanoCpus, h.CpuShares, h.CpusetCpus, h.CpusetMems = int64(rl.CPUs*1e9), rl.CPUShares, rl.CpusetCpus, rl.CpusetMems
 	h.PidsLimit, h.BlkioWeight, h.CgroupConf = rl.PidsLimit, rl.BlkioWeight, rl.CgroupConf
+	h.RestartPolicy = InspectRestartPolicy{Name: ctr.Host.RestartPolicy.Name, MaximumRetryCount: ctr.Host.RestartPolicy.MaxRetries}
+	if h.RestartPolicy.Name == "" {
+		h.RestartPolicy.Name = restart.No
+	}
 	if ctr.Host.OOMScoreAdj != nil {
 		h.OomScoreAdj = *ctr.Host.OOMScoreAdj
 	}

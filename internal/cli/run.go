@@ -17,6 +17,7 @@ import (
 	"github.com/skiff-containers/skiff/internal/imagestore"
 	"github.com/skiff-containers/skiff/internal/lifecycle"
 	"github.com/skiff-containers/skiff/internal/network"
+	"github.com/skiff-containers/skiff/internal/restart"
 	"github.com/skiff-containers/skiff/internal/runspec"
 	"github.com/skiff-containers/skiff/internal/sdnotify"
 	"github.com/skiff-containers/skiff/internal/supervisor"
@@ -73,6 +74,7 @@ func newCreateFlags(run bool) *createFlags {
 		&cli.StringFlag{Name: "oom-score-adj", Usage: "the container's OOM score adjustment, -1000 to 1000"},
 		&cli.StringFlag{Name: "log-driver", Value: container.LogJSONFile, Usage: "where the output goes: json-file (read by logs), journald, passthrough (the caller's own stdout and stderr, as under a systemd unit) or none"},
 		&cli.StringFlag{Name: "sdnotify", Value: sdnotify.ModeSupervisor, Usage: "under a systemd unit with Type=notify: supervisor (READY once the container runs, the supervisor as MAINPID), container (the container's program sends READY itself) or ignore"},
+		&cli.StringFlag{Name: "restart", Value: "no", Usage: "restart the container when it exits: no, on-failure[:N], always or unless-stopped (until stopped with skiff stop)"},
 		&cli.BoolFlag{Name: "strict-limits", Usage: "refuse to start where the limits cannot apply (default: run without them and warn)"},
 		&cli.StringFlag{Name: "userns", Value: "host", Usage: "user namespace: host (skiff's own), or auto (as root: a range of its own from /etc/subuid's \"containers\")"},
 		&cli.BoolFlag{Name: "read-only", Usage: "mount the root file system read-only"},
@@ -194,6 +196,12 @@ func parseCreate(c *cli.Context, f *createFlags) (*createRequest, error) {
 	cfg.Tty = c.Bool("tty")
 	cfg.OpenStdin = c.Bool("interactive")
 	cfg.AutoRemove = c.Bool("rm")
+	if cfg.Host.RestartPolicy, err = restart.Parse(c.String("restart")); err != nil {
+		return nil, usagef("%v", err)
+	}
+	if cfg.AutoRemove && cfg.Host.RestartPolicy.Restarts() {
+		return nil, usagef("--restart %s and --rm conflict: a container removed at exit cannot restart; drop one", cfg.Host.RestartPolicy)
+	}
 	r.replace = c.Bool("replace")
 	r.cidfile = c.String("cidfile")
 	if r.cidfile != "" {
@@ -455,6 +463,9 @@ func (s *session) manager() (*lifecycle.Manager, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The command lines the monitor runs on this store when the container
+	// exits: removal for --rm, a start again for a restart policy.
+	again := []string{self, "--root", p.GraphRoot, "--runroot", p.RunRoot, "--storage-driver", store.Driver()}
 	var registry string
 	if userns.Rootless() {
 		registry = userns.Registry(p.RunRoot)
@@ -467,7 +478,8 @@ func (s *session) manager() (*lifecycle.Manager, error) {
 		Containers:     container.NewStore(store.Storage()),
 		Rootless:       userns.Rootless(),
 		SingleMapping:  userns.CurrentMode() == userns.ModeSingle,
-		Cleanup:        []string{self, "--root", p.GraphRoot, "--runroot", p.RunRoot, "--storage-driver", store.Driver(), "rm", "-f"},
+		Cleanup:        append(again, "rm", "-f"),
+		Restarter:      append(again[:len(again):len(again)], "start"),
 	}, nil
 }
 

@@ -25,6 +25,7 @@ import (
 
 	"github.com/skiff-containers/skiff/internal/network"
 	"github.com/skiff-containers/skiff/internal/resources"
+	"github.com/skiff-containers/skiff/internal/restart"
 	"github.com/skiff-containers/skiff/internal/runspec"
 	"github.com/skiff-containers/skiff/internal/state"
 )
@@ -121,6 +122,8 @@ type HostConfig struct {
 	Resources    resources.Limits `json:"resources"`
 	StrictLimits bool             `json:"strictLimits,omitempty"`
 	OOMScoreAdj  *int             `json:"oomScoreAdj,omitempty"`
+	// RestartPolicy is --restart's, carried out by the container's monitor.
+	RestartPolicy restart.Policy `json:"restartPolicy,omitzero"`
 }
 
 // NetAttach is a container's place on a user-defined network.
@@ -168,6 +171,10 @@ func (c *Container) StatePath() string { return filepath.Join(c.Dir, stateFile) 
 
 // LockPath is the supervisor's lock.
 func (c *Container) LockPath() string { return filepath.Join(c.RunDir, lockFile) }
+
+// StoppedMarker exists while the container stays stopped by its user's
+// stop, whatever its restart policy says; the next start removes it.
+func (c *Container) StoppedMarker() string { return filepath.Join(c.RunDir, "stopped") }
 
 // RuntimeRoot is where libcontainer keeps its state for this container.
 func (c *Container) RuntimeRoot() string { return filepath.Join(c.RunDir, "runtime") }

@@ -28,6 +28,9 @@ import (
 // ErrNotRunning is an operation that needs a running container.
 var ErrNotRunning = errors.New("is not running")
 
+// ErrStoppedByUser is a restart by policy of a container its user stopped.
+var ErrStoppedByUser = errors.New("was stopped by its user")
+
 // ErrRunning is an operation that needs a stopped container.
 var ErrRunning = errors.New("is running")
 
@@ -42,6 +45,9 @@ type Manager struct {
 	// Cleanup is the command line that removes a container after a
 	// detached --rm container exits; the container id is appended.
 	Cleanup []string
+	// Restarter is the command line that starts a container again by its
+	// restart policy; "--policy-restart COUNT:DELAY ID" is appended.
+	Restarter []string
 	// UsernsRegistry is where supervisors register as holders of the
 	// rootless user namespace; empty as root.
 	UsernsRegistry string
@@ -75,6 +81,14 @@ type StartOptions struct {
 	// Caller are the caller's stdin, stdout and stderr, which a container
 	// with the passthrough log driver gets as its own (nil: /dev/null).
 	Caller [3]*os.File
+	// Restart is set for a start its restart policy makes.
+	Restart *PolicyRestart
+}
+
+// PolicyRestart is a start by the container's restart policy.
+type PolicyRestart struct {
+	Count int           // restarts so far, this one included
+	Delay time.Duration // waited before this one
 }
 
 // Start mounts the container's root file system, builds its runtime spec
@@ -93,6 +107,11 @@ func (m *Manager) Start(ctx context.Context, c *container.Container, o StartOpti
 	}
 	if err := checkLogDriver(c); err != nil {
 		return nil, err
+	}
+	if o.Restart == nil {
+		_ = os.Remove(c.StoppedMarker())
+	} else if _, err := os.Stat(c.StoppedMarker()); err == nil {
+		return nil, fmt.Errorf("container %s %w", c.Name, ErrStoppedByUser)
 	}
 	rootfs, err := m.Containers.Mount(c)
 	if err != nil {
@@ -230,6 +249,14 @@ func (m *Manager) launch(c *container.Container, rootfs string, o StartOptions) 
 	setLog(l, c)
 	if c.AutoRemove && !o.Attach && len(m.Cleanup) > 0 {
 		l.Cleanup = append(append([]string{}, m.Cleanup...), c.ID)
+	}
+	if p := c.Host.RestartPolicy; p.Restarts() && len(m.Restarter) > 0 {
+		l.Restart = &supervisor.RestartLaunch{
+			Policy: p.String(), Command: m.Restarter, Marker: c.StoppedMarker(),
+		}
+		if o.Restart != nil {
+			l.Restart.Count, l.Restart.Delay = o.Restart.Count, o.Restart.Delay
+		}
 	}
 	return l, nil
 }
@@ -439,6 +466,13 @@ func waitLock(ctx context.Context, path string) error {
 
 // Stop sends the stop signal, waits up to timeout, then kills.
 func (m *Manager) Stop(ctx context.Context, c *container.Container, timeout time.Duration) error {
+	// Stopped by its user, it stays stopped whatever its restart policy,
+	// also when it is only waiting to be restarted.
+	if c.Host.RestartPolicy.Restarts() {
+		if err := os.WriteFile(c.StoppedMarker(), nil, 0o600); err != nil {
+			return fmt.Errorf("stop %s: %w", c.Name, err)
+		}
+	}
 	st, err := c.State()
 	if err != nil {
 		return err

@@ -48,6 +48,8 @@ type Handoff struct {
 	// (--sdnotify=container), relayed to NotifySocket, systemd's.
 	NotifyFd     int
 	NotifySocket string
+	// Restart is the container's restart policy (Policy empty: none).
+	Restart Restart
 	// ReleaseFds are closed as soon as the container exits: they keep
 	// its network helpers alive.
 	ReleaseFds []int
@@ -84,6 +86,13 @@ func (h Handoff) Args() []string {
 	}
 	for _, p := range h.Cgroups {
 		a = append(a, "cgroup="+p)
+	}
+	if r := h.Restart; r.Policy != "" {
+		a = append(a, "restart="+r.Policy, "restartcount="+strconv.Itoa(r.Count),
+			"restartdelay="+strconv.FormatInt(int64(r.Delay), 10), "restartmarker="+r.Marker)
+		for _, c := range r.Command {
+			a = append(a, "restartcmd="+c)
+		}
 	}
 	for _, c := range h.Cleanup {
 		a = append(a, "cleanup="+c)
@@ -146,6 +155,18 @@ func ParseHandoff(args []string) (Handoff, error) {
 			h.Journal = append(h.Journal, journal.Field{Key: fk, Value: fv})
 		case "cgroup":
 			h.Cgroups = append(h.Cgroups, v)
+		case "restart":
+			h.Restart.Policy = v
+		case "restartcount":
+			h.Restart.Count, err = strconv.Atoi(v)
+		case "restartdelay":
+			var d int64
+			d, err = strconv.ParseInt(v, 10, 64)
+			h.Restart.Delay = time.Duration(d)
+		case "restartmarker":
+			h.Restart.Marker = v
+		case "restartcmd":
+			h.Restart.Command = append(h.Restart.Command, v)
 		case "cleanup":
 			h.Cleanup = append(h.Cleanup, v)
 		case "release":
@@ -233,7 +254,8 @@ func Run(h Handoff) int {
 	if h.Rootfs != "" {
 		_ = unix.Unmount(h.Rootfs, unix.MNT_DETACH)
 	}
-	_ = state.Write(h.StatePath, state.State{Status: state.StatusExited, StartedAt: h.StartedAt, FinishedAt: time.Now().UTC(), ExitCode: code, OOMKilled: oom})
+	finished := time.Now().UTC()
+	_ = state.Write(h.StatePath, state.State{Status: state.StatusExited, StartedAt: h.StartedAt, FinishedAt: finished, ExitCode: code, OOMKilled: oom, RestartCount: h.Restart.Count})
 	if holder != nil {
 		if h.HolderPath != "" {
 			os.Remove(h.HolderPath)
@@ -243,6 +265,7 @@ func Run(h Handoff) int {
 	if lock != nil {
 		lock.Close()
 	}
+	h.Restart.next(h.ID, code, finished.Sub(h.StartedAt))
 	if len(h.Cleanup) > 0 {
 		_ = syscall.Exec(h.Cleanup[0], h.Cleanup, cleanEnv())
 	}

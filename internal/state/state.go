@@ -35,6 +35,9 @@ type State struct {
 	// Ports are the published ports while it runs, as network.Port's
 	// Encode writes them.
 	Ports []string `json:"ports,omitempty"`
+	// RestartCount counts the starts its restart policy made since its
+	// user last started it.
+	RestartCount int `json:"restartCount,omitempty"`
 }
 
 // Write replaces the state file atomically and durably: the exit code of a
@@ -65,6 +68,9 @@ func (st State) encode() []byte {
 	}
 	if len(st.Ports) > 0 {
 		o.Strings("ports", st.Ports)
+	}
+	if st.RestartCount != 0 {
+		o.Int("restartCount", st.RestartCount)
 	}
 	return o.Bytes()
 }

@@ -12,7 +12,7 @@ import (
 func TestWriteReadsBackWithEncodingJSON(t *testing.T) {
 	tests := []State{
 		{Status: StatusRunning, Pid: 12, SupervisorPid: 11, StartedAt: time.Now().UTC()},
-		{Status: StatusExited, StartedAt: time.Now().UTC(), FinishedAt: time.Now().UTC(), ExitCode: 137, OOMKilled: true, Error: "killed \"hard\""},
+		{Status: StatusExited, StartedAt: time.Now().UTC(), FinishedAt: time.Now().UTC(), ExitCode: 137, OOMKilled: true, Error: "killed \"hard\"", RestartCount: 3},
 		{Status: StatusCreated},
 		{Status: StatusRunning, Pid: 5, Ports: []string{"|8080|80|tcp", "127.0.0.1|53|53|udp"}},
 	}

@@ -21,6 +21,7 @@ package supervisor
 import (
 	"encoding/json"
 	"os"
+	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
@@ -57,6 +58,9 @@ type Launch struct {
 	RootlessCgroups bool `json:"rootlessCgroups"`
 	// Cleanup is run (exec'd) after the container exits, for --rm.
 	Cleanup []string `json:"cleanup,omitempty"`
+	// Restart, when set, is the container's restart policy, which its
+	// monitor carries out when it exits.
+	Restart *RestartLaunch `json:"restart,omitempty"`
 	// UsernsRegistry, when set, is where the supervisor registers as a
 	// holder of its user namespace (rootless).
 	UsernsRegistry string `json:"usernsRegistry,omitempty"`
@@ -79,6 +83,19 @@ type Launch struct {
 	// Network, when set, asks the supervisor to prepare the container's
 	// network namespace itself before the container joins it.
 	Network *NetworkLaunch `json:"network,omitempty"`
+}
+
+// RestartLaunch is a restart policy to carry out.
+type RestartLaunch struct {
+	Policy string `json:"policy"`
+	// Count and Delay are this start's, when the policy made it.
+	Count int           `json:"count,omitempty"`
+	Delay time.Duration `json:"delay,omitempty"`
+	// Command starts the container again, with "--policy-restart
+	// COUNT:DELAY ID" appended.
+	Command []string `json:"command"`
+	// Marker exists when its user stopped the container.
+	Marker string `json:"marker"`
 }
 
 // NetworkLaunch is a private network for the container to start in.

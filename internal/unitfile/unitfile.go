@@ -23,6 +23,22 @@ type Options struct {
 	// container keeps the container's program telling READY; anything
 	// else is supervisor, as a Type=notify unit needs READY from someone.
 	SDNotify string
+	// Restart is systemd's Restart= (default on-failure).
+	Restart string
+}
+
+// RestartValues are systemd's Restart= settings.
+var RestartValues = []string{"no", "on-success", "on-failure", "on-abnormal", "on-watchdog", "on-abort", "always"}
+
+// RestartFor is the Restart= that carries a container's --restart policy
+// across reboots: systemd restarts the unit, and the unit's container
+// runs without a policy of its own.
+func RestartFor(policy string) string {
+	switch policy {
+	case "always", "unless-stopped":
+		return "always"
+	}
+	return "on-failure"
 }
 
 // ServiceName is the unit's file name.
@@ -40,7 +56,11 @@ func Generate(o Options) string {
 	b.WriteString("[Unit]\n")
 	fmt.Fprintf(&b, "Description=skiff container %s\n", o.Name)
 	b.WriteString("Wants=network-online.target\nAfter=network-online.target\n\n[Service]\n")
-	b.WriteString("Type=notify\nNotifyAccess=all\nRestart=on-failure\n")
+	restart := o.Restart
+	if restart == "" {
+		restart = "on-failure"
+	}
+	fmt.Fprintf(&b, "Type=notify\nNotifyAccess=all\nRestart=%s\n", restart)
 	fmt.Fprintf(&b, "TimeoutStopSec=%d\n", o.StopTimeout+60)
 	if o.New {
 		b.WriteString("ExecStartPre=/bin/rm -f %t/%n.ctr-id\n")
@@ -88,7 +108,8 @@ func quote(s string) string {
 
 // CreateArgs takes the arguments after the run or create verb of a
 // command line, without what the unit sets itself (-d, --rm, --replace,
-// --name, --cidfile, --sdnotify). takesValue says which flags read the
+// --name, --cidfile, --sdnotify, and --restart, which the unit's Restart=
+// carries out instead). takesValue says which flags read the
 // next word; the first other word is the image, and what follows is the
 // container's command, kept as it is.
 func CreateArgs(cmdline []string, takesValue func(flag string) bool) ([]string, error) {
@@ -113,7 +134,7 @@ func CreateArgs(cmdline []string, takesValue func(flag string) bool) ([]string, 
 		switch {
 		case flag == "d" || flag == "detach" || flag == "rm" || flag == "replace":
 			continue
-		case flag == "name" || flag == "cidfile" || flag == "sdnotify":
+		case flag == "name" || flag == "cidfile" || flag == "sdnotify" || flag == "restart":
 			if !hasValue {
 				j++
 			}

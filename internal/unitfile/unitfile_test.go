@@ -18,6 +18,7 @@ func TestCreateArgs(t *testing.T) {
 		{in: []string{"skiff", "--root", "/s", "container", "create", "--name=web", "--rm", "img", "sh", "-c", "x -d"}, want: []string{"img", "sh", "-c", "x -d"}},
 		{in: []string{"skiff", "run", "-dit", "-e", "A=1", "--replace", "--cidfile", "/f", "--sdnotify=ignore", "img"}, want: []string{"-it", "-e", "A=1", "img"}},
 		{in: []string{"skiff", "run", "-d", "--network=none", "--", "img", "--flag"}, want: []string{"--network=none", "img", "--flag"}},
+		{in: []string{"skiff", "run", "--restart", "always", "--restart=on-failure:3", "img"}, want: []string{"img"}},
 		{in: []string{"skiff", "run", "--name", "x"}, wantErr: "no image"},
 		{in: []string{"skiff", "start", "x"}, wantErr: "no run or create"},
 	}
@@ -58,6 +59,17 @@ func TestGenerate(t *testing.T) {
 	}
 	if strings.Contains(u, "ExecStopPost") {
 		t.Errorf("a unit for an existing container removes it:\n%s", u)
+	}
+	if !strings.Contains(u, "Restart=on-failure\n") {
+		t.Errorf("default Restart=:\n%s", u)
+	}
+	for policy, want := range map[string]string{"always": "always", "unless-stopped": "always", "on-failure:3": "on-failure", "": "on-failure"} {
+		if got := RestartFor(policy); got != want {
+			t.Errorf("RestartFor(%q) = %q, want %q", policy, got, want)
+		}
+	}
+	if u := Generate(Options{Skiff: "/s", Name: "x", Restart: "always"}); !strings.Contains(u, "Restart=always\n") {
+		t.Errorf("Restart: always:\n%s", u)
 	}
 }
 

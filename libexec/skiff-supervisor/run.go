@@ -124,6 +124,9 @@ func runContainer(path string) int {
 	}
 	started := time.Now().UTC()
 	rs := state.State{Status: state.StatusRunning, Pid: pid, SupervisorPid: os.Getpid(), StartedAt: started}
+	if l.Restart != nil {
+		rs.RestartCount = l.Restart.Count
+	}
 	warnings := l.Warnings
 	if netw != nil {
 		for _, p := range l.Network.Ports {
@@ -151,6 +154,10 @@ func runContainer(path string) int {
 	}
 	if holder != nil {
 		h.HolderPath = holder.Name()
+	}
+	if r := l.Restart; r != nil {
+		h.ID = l.ID
+		h.Restart = monitor.Restart{Policy: r.Policy, Count: r.Count, Delay: r.Delay, Command: r.Command, Marker: r.Marker}
 	}
 	if cs, err := ctr.State(); err == nil {
 		for _, p := range cs.CgroupPaths {

@@ -180,6 +180,18 @@ func TestGenerateSystemd(t *testing.T) {
 	}
 	sb.Fails("exactly one container", "generate", "systemd")
 	sb.Fails("no such container", "generate", "systemd", "nosuch")
+	sb.Fails("invalid --restart-policy", "generate", "systemd", "--restart-policy", "sometimes", "web")
+
+	// A container's --restart becomes the unit's Restart=; the --new
+	// unit's container has no policy of its own (systemd restarts it).
+	sb.OK("create", "--name", "always", "--restart", "unless-stopped", "--network", "none", "bb", "sleep", "300")
+	u := sb.OK("generate", "systemd", "--new", "always").Out
+	if !strings.Contains(u, "Restart=always\n") || strings.Contains(u, "unless-stopped") {
+		t.Errorf("unit of a --restart unless-stopped container:\n%s", u)
+	}
+	if u := sb.OK("generate", "systemd", "--restart-policy", "on-abnormal", "always").Out; !strings.Contains(u, "Restart=on-abnormal\n") {
+		t.Errorf("--restart-policy on-abnormal:\n%s", u)
+	}
 }
 
 // A foreground run under a unit is stopped by SIGTERM to skiff: the
