@@ -258,7 +258,8 @@ func (s *session) policyRestart(c *cli.Context, v string) error {
 			return s.ctx.Err()
 		}
 	}
-	_, err = m.Start(s.ctx, ctr, lifecycle.StartOptions{Restart: &r})
+	// This process's streams are the ones a passthrough container had.
+	_, err = m.Start(s.ctx, ctr, lifecycle.StartOptions{Restart: &r, Caller: s.callerStdio()})
 	if errors.Is(err, lifecycle.ErrStoppedByUser) || errors.Is(err, lifecycle.ErrRunning) {
 		return nil
 	}

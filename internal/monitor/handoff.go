@@ -93,6 +93,9 @@ func (h Handoff) Args() []string {
 		for _, c := range r.Command {
 			a = append(a, "restartcmd="+c)
 		}
+		for _, fd := range r.Stdio {
+			a = append(a, "restartstdio="+strconv.Itoa(fd))
+		}
 	}
 	for _, c := range h.Cleanup {
 		a = append(a, "cleanup="+c)
@@ -167,6 +170,10 @@ func ParseHandoff(args []string) (Handoff, error) {
 			h.Restart.Marker = v
 		case "restartcmd":
 			h.Restart.Command = append(h.Restart.Command, v)
+		case "restartstdio":
+			var fd int
+			fd, err = strconv.Atoi(v)
+			h.Restart.Stdio = append(h.Restart.Stdio, fd)
 		case "cleanup":
 			h.Cleanup = append(h.Cleanup, v)
 		case "release":

@@ -16,7 +16,9 @@ func TestHandoffArgsRoundTrip(t *testing.T) {
 		Cleanup: []string{"/bin/skiff", "rm", "-f", "x"}, HolderPath: "/run/userns/1",
 		LockFd: 3, HolderFd: 4, OutR: -1, ErrR: -1, StdinW: -1, Master: 7, AIn: 8, AOut: 9, AErr: -1, ACtl: 10,
 		Journal:  []journal.Field{{Key: "CONTAINER_NAME", Value: "web"}, {Key: "CONTAINER_TAG", Value: "a=b\nc"}},
-		NotifyFd: 11, NotifySocket: "@systemd/notify",
+		NotifyFd: 11, NotifySocket: "@systemd/notify", ID: "x",
+		Restart: Restart{Policy: "on-failure:3", Count: 2, Delay: 400 * time.Millisecond,
+			Command: []string{"/bin/skiff", "--root", "/s", "start"}, Marker: "/run/x/stopped", Stdio: []int{12, 13, 14}},
 	}
 	got, err := ParseHandoff(h.Args())
 	if err != nil {

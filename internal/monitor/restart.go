@@ -20,6 +20,9 @@ type Restart struct {
 	// ID" appended); Marker exists if the container's user stopped it.
 	Command []string
 	Marker  string
+	// Stdio are the descriptors the new start gets as its stdin, stdout
+	// and stderr (a passthrough container's streams), if any.
+	Stdio []int
 }
 
 // next starts the container again, in the background after the policy's
@@ -45,8 +48,14 @@ func (r Restart) next(id string, code int, ran time.Duration) {
 		return
 	}
 	defer devnull.Close()
+	files := []*os.File{devnull, devnull, os.Stderr}
+	if len(r.Stdio) == len(files) {
+		for i, fd := range r.Stdio {
+			files[i] = file(fd, "restart-stdio")
+		}
+	}
 	proc, err := os.StartProcess(args[0], args, &os.ProcAttr{
-		Env: cleanEnv(), Files: []*os.File{devnull, devnull, os.Stderr}, Sys: &syscall.SysProcAttr{Setsid: true},
+		Env: cleanEnv(), Files: files, Sys: &syscall.SysProcAttr{Setsid: true},
 	})
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "skiff-monitor: restart %s: %v\n", id, err)

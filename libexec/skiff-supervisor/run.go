@@ -84,6 +84,16 @@ func runContainer(path string) int {
 		return fail(125, "create container: %v", err)
 	}
 	proc := newProcess(l.Spec.Process)
+	// A passthrough container started again by its restart policy gets
+	// the same streams: the monitor keeps copies for the new start.
+	var restartStdio []*os.File
+	if l.Passthrough && l.Restart != nil {
+		for _, fd := range []int{supervisor.FdStdin, supervisor.FdStdout, supervisor.FdStderr} {
+			if d, err := unix.Dup(fd); err == nil {
+				restartStdio = append(restartStdio, os.NewFile(uintptr(d), "restart-stdio"))
+			}
+		}
+	}
 	proc.Init = true
 	io, err := setupIO(proc, ioOptions{tty: l.Tty, stdin: l.Stdin, attach: l.Attach, passthrough: l.Passthrough, rows: l.Rows, cols: l.Cols})
 	if err != nil {
@@ -158,6 +168,9 @@ func runContainer(path string) int {
 	if r := l.Restart; r != nil {
 		h.ID = l.ID
 		h.Restart = monitor.Restart{Policy: r.Policy, Count: r.Count, Delay: r.Delay, Command: r.Command, Marker: r.Marker}
+		for _, f := range restartStdio {
+			h.Restart.Stdio = append(h.Restart.Stdio, monitor.Keep(f))
+		}
 	}
 	if cs, err := ctr.State(); err == nil {
 		for _, p := range cs.CgroupPaths {

@@ -1,6 +1,8 @@
 package integration
 
 import (
+	"io"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -83,6 +85,38 @@ func TestRestartPolicies(t *testing.T) {
 		t.Errorf("containers left: %q", out)
 	}
 	waitNoProcesses(t)
+}
+
+// A passthrough container started again by its policy writes to the same
+// streams: the caller's stdout ends only after the last run.
+func TestRestartPassthrough(t *testing.T) {
+	sb := runSandbox(t)
+	outR, outW, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer outR.Close()
+	cmd := sb.Cmd("run", "-d", "--name", "pt", "--log-driver", "passthrough", "--restart", "on-failure:2", "--network", "none",
+		"bb", "sh", "-c", "echo run; exit 1")
+	cmd.Stdout = outW
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("run -d: %v", err)
+	}
+	outW.Close()
+	done := make(chan []byte)
+	go func() {
+		b, _ := io.ReadAll(outR)
+		done <- b
+	}()
+	select {
+	case out := <-done:
+		if n := strings.Count(string(out), "run\n"); n != 3 {
+			t.Errorf("%d runs wrote to the caller's stdout, want 3: %q", n, out)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the container's stdout never ended")
+	}
+	waitInspect(t, sb, "pt", ".RestartCount", "2", 5*time.Second)
 }
 
 func TestRestartBadInput(t *testing.T) {
