@@ -250,7 +250,10 @@ func (cs *Store) Create(cfg Config) (*Container, error) {
 		return nil, err
 	}
 	defer unlock()
-	opts := &storage.ContainerOptions{BigData: []storage.ContainerBigDataOption{{Key: configKey, Data: data}}}
+	// A --rm container lives only as long as it runs: its record and
+	// its layer are written without syncs (and overlay mounts its upper
+	// layer "volatile"), as podman does, since a crash ends it anyway.
+	opts := &storage.ContainerOptions{BigData: []storage.ContainerBigDataOption{{Key: configKey, Data: data}}, Volatile: cfg.AutoRemove}
 	if cfg.Host.UsernsMode == "auto" {
 		opts.IDMappingOptions = types.IDMappingOptions{AutoUserNs: true, AutoUserNsOpts: types.AutoUserNsOptions{Size: 65536}}
 	}
