@@ -1,7 +1,8 @@
 // Package cgroup decides where a container's cgroup goes and which
-// controllers it may use there: skiff's own tree as root, the user's
-// delegated cgroup v2 subtree when rootless. libcontainer creates the
-// cgroup and applies the limits; this package only finds the place.
+// controllers it may use there: skiff's own tree as root; when rootless
+// on cgroup v2, a scope of the user's systemd manager, else the user's
+// delegated subtree. libcontainer creates the cgroup and applies the
+// limits; this package only finds the place.
 package cgroup
 
 import (
@@ -34,11 +35,14 @@ type Placement struct {
 	// Path is the cgroup path for the runtime spec; empty when the
 	// container gets no cgroup of its own and its limits cannot apply.
 	Path string
+	// Systemd says Path is a systemd scope ("slice:prefix:name") for
+	// libcontainer's systemd driver to ask the user manager for.
+	Systemd bool
 	// Controllers are those its cgroup can use; nil means every one the
 	// host has (root).
 	Controllers map[string]bool
 	// Delegated is the cgroup whose subtree holds the containers'
-	// (rootless).
+	// (rootless): the user manager's with Systemd.
 	Delegated string
 	// Why says why there is no Path.
 	Why error
@@ -51,8 +55,10 @@ func Unified() bool {
 }
 
 // Place finds the cgroup of container id. As root it is /skiff/ID in
-// every hierarchy, v1 or v2. Rootless it is skiff/ID under the nearest
-// cgroup v2 directory delegated to the user (owned by them) that can have
+// every hierarchy, v1 or v2. Rootless on cgroup v2 it is the scope
+// skiff-ID.scope of the user's systemd manager when the manager answers
+// on the session bus. Otherwise it is skiff/ID under the nearest cgroup
+// v2 directory delegated to the user (owned by them) that can have
 // children with controllers: the parent of the caller's cgroup when the
 // user owns it, else the caller's cgroup itself, whose processes then
 // move into a leaf child (as systemd and other runtimes do).
@@ -68,13 +74,17 @@ func Place(rootless bool, id string) Placement {
 	if !Unified() {
 		return Placement{Why: errors.New("this host uses cgroup v1 (or a hybrid layout), which gives users no cgroup subtree of their own")}
 	}
+	p, noManager := systemdPlace(id)
+	if noManager == nil {
+		return p
+	}
 	self, err := Self()
 	if err != nil {
 		return Placement{Why: err}
 	}
 	base, err := delegatedBase(self)
 	if err != nil {
-		return Placement{Why: err}
+		return Placement{Why: fmt.Errorf("%w; no systemd user manager to ask either: %v", err, noManager)}
 	}
 	ctrls, err := Controllers(base)
 	if err != nil {
@@ -121,7 +131,9 @@ func delegatedBase(self string) (string, error) {
 	if !owned(self) {
 		return "", fmt.Errorf("your cgroup %s is not delegated to you: run skiff in a cgroup you own (systemd-run --user --scope -p Delegate=yes, or a unit with Delegate=yes)", self)
 	}
-	if parent := filepath.Dir(self); parent != "/" && owned(parent) && empty(parent) {
+	// A slice is systemd's (a user manager's, owned by the user): its
+	// children are units, not a place for others' cgroups.
+	if parent := filepath.Dir(self); parent != "/" && owned(parent) && empty(parent) && !strings.HasSuffix(parent, ".slice") {
 		return parent, nil
 	}
 	if err := moveToLeaf(self); err != nil {

@@ -16,14 +16,15 @@ import (
 // placeCgroup gives the container a cgroup where it can have one and puts
 // the limits that can apply there into its spec. Limits that cannot apply
 // are named in a warning, or refuse the start under --strict-limits.
-func placeCgroup(spec *specs.Spec, c *container.Container, rootless bool) ([]string, error) {
+// systemd says the cgroup is a scope the user's systemd manager makes.
+func placeCgroup(spec *specs.Spec, c *container.Container, rootless bool) (warnings []string, systemd bool, err error) {
 	limits := c.Host.Resources
 	p := cgroup.Place(rootless, c.ID)
 	if !limits.Set() {
 		// Without limits the container still gets its cgroup where it
 		// can have one: for update, stats and the OOM flag.
 		spec.Linux.CgroupsPath = p.Path
-		return nil, nil
+		return nil, p.Systemd, nil
 	}
 	kept, dropped, why := limits, []string(nil), p.Why
 	if p.Path == "" {
@@ -31,24 +32,23 @@ func placeCgroup(spec *specs.Spec, c *container.Container, rootless bool) ([]str
 	} else if kept, dropped = limits.Without(p.Controllers); len(dropped) > 0 {
 		why = fmt.Errorf("their controllers are not available to containers here (%s)", describe(p))
 	}
-	var warnings []string
 	if len(dropped) > 0 {
 		if c.Host.StrictLimits {
-			return nil, fmt.Errorf("cannot apply %s: %v (drop --strict-limits to run without them)", strings.Join(dropped, ", "), why)
+			return nil, false, fmt.Errorf("cannot apply %s: %v (drop --strict-limits to run without them)", strings.Join(dropped, ", "), why)
 		}
 		warnings = append(warnings, fmt.Sprintf("limits ignored (%s): %v; --strict-limits refuses to run without them", strings.Join(dropped, ", "), why))
 	}
 	if p.Path == "" {
-		return warnings, nil
+		return warnings, false, nil
 	}
 	r, err := kept.Spec()
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	r.Devices = spec.Linux.Resources.Devices
 	spec.Linux.Resources = r
 	spec.Linux.CgroupsPath = p.Path
-	return warnings, nil
+	return warnings, p.Systemd, nil
 }
 
 func describe(p cgroup.Placement) string {
@@ -60,6 +60,9 @@ func describe(p cgroup.Placement) string {
 		if c != resources.Unified {
 			names = append(names, c)
 		}
+	}
+	if p.Systemd {
+		return fmt.Sprintf("systemd delegates to your user manager (%s): %s", p.Delegated, strings.Join(names, " "))
 	}
 	return fmt.Sprintf("your cgroup %s has: %s", p.Delegated, strings.Join(names, " "))
 }

@@ -223,7 +223,7 @@ func (m *Manager) launch(c *container.Container, rootfs string, o StartOptions) 
 		return nil, err
 	}
 	spec.Root.Path = rootfs
-	warnings, err := placeCgroup(spec, c, m.Rootless)
+	warnings, systemdCgroup, err := placeCgroup(spec, c, m.Rootless)
 	if err != nil {
 		return nil, err
 	}
@@ -240,6 +240,7 @@ func (m *Manager) launch(c *container.Container, rootfs string, o StartOptions) 
 		Rows:            o.Rows,
 		Cols:            o.Cols,
 		RootlessCgroups: m.Rootless,
+		SystemdCgroup:   systemdCgroup,
 		UsernsRegistry:  m.UsernsRegistry,
 		NotifySocket:    notifySocket(c),
 		NotifyDir:       notifyDir,

@@ -31,7 +31,11 @@ func (m *Manager) Update(c *container.Container, f resources.Flags) (string, err
 			if len(dropped) > 0 {
 				warning = fmt.Sprintf("%s: %s cannot apply, their controllers are not delegated to its cgroup %s", c.Name, strings.Join(dropped, ", "), path)
 			}
-			if err := resources.Apply(path, m.Rootless, kept); err != nil {
+			scope, w := systemdScope(c, path)
+			if w != "" {
+				warning = strings.TrimPrefix(warning+"; "+w, "; ")
+			}
+			if err := resources.Apply(path, m.Rootless, kept, scope); err != nil {
 				return "", fmt.Errorf("%s: %w", c.Name, err)
 			}
 		}
@@ -54,7 +58,7 @@ func (m *Manager) ownCgroup(c *container.Container, pid int) (string, map[string
 	if err != nil {
 		return "", nil, err
 	}
-	if !strings.HasSuffix(path, "/skiff/"+c.ID) {
+	if !strings.HasSuffix(path, "/skiff/"+c.ID) && !cgroup.IsScope(path, c.ID) {
 		return "", nil, fmt.Errorf("it was started without limits")
 	}
 	ctrls, err := cgroup.Controllers(path)
@@ -63,4 +67,18 @@ func (m *Manager) ownCgroup(c *container.Container, pid int) (string, map[string
 	}
 	ctrls[resources.Unified] = true
 	return path, ctrls, nil
+}
+
+// systemdScope is the systemd scope a running container's cgroup at path
+// is, which the new limits go through, or "" where it is no scope. A scope
+// whose manager does not answer now gets them in its cgroup alone, with a
+// warning that systemd may put its own back.
+func systemdScope(c *container.Container, path string) (scope, warning string) {
+	if !cgroup.IsScope(path, c.ID) {
+		return "", ""
+	}
+	if err := cgroup.UserManagerReachable(); err != nil {
+		return "", fmt.Sprintf("%s: the systemd user manager that made its scope does not answer (%v): the new limits are set in the scope's cgroup, and systemd may put back those it knows", c.Name, err)
+	}
+	return cgroup.ScopeUnit(c.ID), ""
 }

@@ -3,8 +3,11 @@ package resources
 import (
 	"fmt"
 	"maps"
+	"path/filepath"
+	"strings"
 
 	"github.com/opencontainers/cgroups"
+	"github.com/opencontainers/cgroups/fs2"
 	"github.com/opencontainers/cgroups/manager"
 )
 
@@ -61,8 +64,12 @@ func Merge(old Limits, f Flags) (Limits, error) {
 }
 
 // Apply sets a running container's limits in its cgroup at path (in each
-// v1 hierarchy, or in the unified one).
-func Apply(path string, rootless bool, l Limits) error {
+// v1 hierarchy, or in the unified one). When scope names the systemd scope
+// that the cgroup is (PREFIX-NAME.scope, as the systemd driver names them;
+// the user manager's when rootless), systemd is given the limits too, as
+// the scope's properties, so that it keeps them when it next applies its
+// own.
+func Apply(path string, rootless bool, l Limits, scope string) error {
 	spec, err := l.Spec()
 	if err != nil {
 		return err
@@ -98,7 +105,15 @@ func Apply(path string, rootless bool, l Limits) error {
 		r.CpuWeight = cgroups.ConvertCPUSharesToCgroupV2Value(r.CpuShares)
 		r.CpuShares = 0
 	}
-	mgr, err := manager.New(&cgroups.Cgroup{Path: path, Resources: r, Rootless: rootless})
+	cg := &cgroups.Cgroup{Path: path, Resources: r, Rootless: rootless}
+	var paths map[string]string
+	if scope != "" {
+		prefix, name, _ := strings.Cut(strings.TrimSuffix(scope, ".scope"), "-")
+		cg = &cgroups.Cgroup{Systemd: true, ScopePrefix: prefix, Name: name, Resources: r, Rootless: rootless}
+		// Known already: the driver need not work it out over the bus.
+		paths = map[string]string{"": filepath.Join(fs2.UnifiedMountpoint, path)}
+	}
+	mgr, err := manager.NewWithPaths(cg, paths)
 	if err != nil {
 		return fmt.Errorf("cgroup %s: %w", path, err)
 	}

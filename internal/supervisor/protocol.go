@@ -56,6 +56,10 @@ type Launch struct {
 	// RootlessCgroups: cgroups may be unusable; failures to use them are
 	// not errors.
 	RootlessCgroups bool `json:"rootlessCgroups"`
+	// SystemdCgroup: the spec's cgroupsPath is a systemd scope
+	// ("slice:prefix:name") for libcontainer's systemd driver to make
+	// through the systemd manager (the user's, with RootlessCgroups).
+	SystemdCgroup bool `json:"systemdCgroup,omitempty"`
 	// Cleanup is run (exec'd) after the container exits, for --rm.
 	Cleanup []string `json:"cleanup,omitempty"`
 	// Restart, when set, is the container's restart policy, which its

@@ -59,10 +59,11 @@ func runContainer(path string) int {
 		return rep.fail(code, format, a...)
 	}
 	cfg, err := specconv.CreateLibcontainerConfig(&specconv.CreateOpts{
-		CgroupName:      l.ID,
-		Spec:            l.Spec,
-		RootlessEUID:    os.Geteuid() != 0,
-		RootlessCgroups: l.RootlessCgroups,
+		CgroupName:       l.ID,
+		Spec:             l.Spec,
+		RootlessEUID:     os.Geteuid() != 0,
+		RootlessCgroups:  l.RootlessCgroups,
+		UseSystemdCgroup: l.SystemdCgroup,
 	})
 	if err != nil {
 		return fail(125, "container config: %v", err)

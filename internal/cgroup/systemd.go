@@ -1,0 +1,158 @@
+package cgroup
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/godbus/dbus/v5"
+)
+
+// A rootless container's cgroup is, where the user has a systemd user
+// manager, a transient scope that manager makes (as podman's are): the
+// manager then knows it, and its own cgroup tree stays its own.
+// libcontainer's systemd driver asks for the scope over the session bus;
+// this file only finds out whether that can work, and which controllers
+// the scope will have.
+
+const (
+	// scopeSlice is the user manager's slice the scopes go in, as
+	// podman's do.
+	scopeSlice = "user.slice"
+	// scopePrefix starts the scopes' names: skiff-ID.scope.
+	scopePrefix = "skiff"
+	// sdBooted is what libcontainer's systemd driver (like sd_booted(3))
+	// takes as proof that systemd runs the host; without it the driver
+	// refuses.
+	sdBooted = "/run/systemd/system"
+	// busTimeout bounds the question to the user manager, so a bus that
+	// hangs costs a start this much and then the cgroupfs placement.
+	busTimeout = 5 * time.Second
+)
+
+// ScopeUnit is the unit of container id's scope.
+func ScopeUnit(id string) string { return scopePrefix + "-" + id + ".scope" }
+
+// scopePath is the runtime spec's cgroupsPath for container id's scope,
+// in the "slice:prefix:name" form of the systemd cgroup driver.
+func scopePath(id string) string { return scopeSlice + ":" + scopePrefix + ":" + id }
+
+// IsScope reports whether cgroup path is container id's scope.
+func IsScope(path, id string) bool {
+	return filepath.Base(path) == ScopeUnit(id)
+}
+
+// systemdPlace places container id in a scope of the user's systemd
+// manager, or says why it cannot.
+func systemdPlace(id string) (Placement, error) {
+	manager, err := userManager()
+	if err != nil {
+		return Placement{}, err
+	}
+	ctrls, err := Controllers(manager)
+	if err != nil {
+		return Placement{}, err
+	}
+	ctrls[v2] = true
+	return Placement{Path: scopePath(id), Controllers: ctrls, Delegated: manager, Systemd: true}, nil
+}
+
+// UserManagerReachable reports whether the user's systemd manager answers
+// on the session bus, or why not.
+func UserManagerReachable() error {
+	_, err := userManager()
+	return err
+}
+
+// userManager asks the user's systemd manager for its cgroup (such as
+// /user.slice/user-1000.slice/user@1000.service), whose controllers are
+// those systemd delegates to the user.
+func userManager() (string, error) {
+	if fi, err := os.Stat(sdBooted); err != nil || !fi.IsDir() {
+		return "", errors.New("the host does not run systemd")
+	}
+	addr, err := sessionBus(os.Getenv, func(p string) bool { _, err := os.Stat(p); return err == nil })
+	if err != nil {
+		return "", err
+	}
+	uidMap, err := os.ReadFile("/proc/self/uid_map")
+	if err != nil {
+		return "", err
+	}
+	uid, userns, err := hostUID(string(uidMap), os.Geteuid())
+	if err != nil {
+		return "", err
+	}
+	if userns {
+		// In a user namespace the driver learns the user's uid on the
+		// bus from `busctl --user status`.
+		if _, err := exec.LookPath("busctl"); err != nil {
+			return "", fmt.Errorf("systemd's busctl is not installed: %w", err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), busTimeout)
+	defer cancel()
+	conn, err := dbus.Dial(addr, dbus.WithContext(ctx))
+	if err != nil {
+		return "", fmt.Errorf("session bus %s: %w", addr, err)
+	}
+	defer conn.Close()
+	if err := conn.Auth([]dbus.Auth{dbus.AuthExternal(strconv.Itoa(uid))}); err != nil {
+		return "", fmt.Errorf("session bus %s: %w", addr, err)
+	}
+	if err := conn.Hello(); err != nil {
+		return "", fmt.Errorf("session bus %s: %w", addr, err)
+	}
+	v, err := conn.Object("org.freedesktop.systemd1", "/org/freedesktop/systemd1").
+		GetProperty("org.freedesktop.systemd1.Manager.ControlGroup")
+	if err != nil {
+		return "", fmt.Errorf("no systemd user manager on the session bus: %w", err)
+	}
+	cg, ok := v.Value().(string)
+	if !ok || !strings.HasPrefix(cg, "/") {
+		return "", fmt.Errorf("the systemd user manager has no cgroup (%v)", v)
+	}
+	return cg, nil
+}
+
+// sessionBus is the session bus's address as libcontainer's driver finds
+// it: $DBUS_SESSION_BUS_ADDRESS, else $XDG_RUNTIME_DIR/bus if it exists.
+func sessionBus(getenv func(string) string, exists func(string) bool) (string, error) {
+	if a := getenv("DBUS_SESSION_BUS_ADDRESS"); a != "" {
+		return a, nil
+	}
+	if rt := getenv("XDG_RUNTIME_DIR"); rt != "" && exists(filepath.Join(rt, "bus")) {
+		return "unix:path=" + dbus.EscapeBusAddressValue(filepath.Join(rt, "bus")), nil
+	}
+	return "", errors.New("no session bus ($DBUS_SESSION_BUS_ADDRESS is not set, and there is no $XDG_RUNTIME_DIR/bus)")
+}
+
+// hostUID maps uid, the caller's, out of its user namespace through
+// uidMap (/proc/self/uid_map), which is how the session bus, outside,
+// knows the user. userns says whether the map is a namespace's and not
+// the host's identity map.
+func hostUID(uidMap string, uid int) (host int, userns bool, err error) {
+	for _, l := range strings.Split(uidMap, "\n") {
+		f := strings.Fields(l)
+		if len(f) != 3 {
+			continue
+		}
+		var n [3]uint64
+		for i := range f {
+			if n[i], err = strconv.ParseUint(f[i], 10, 32); err != nil {
+				return 0, false, fmt.Errorf("uid_map line %q: %w", l, err)
+			}
+		}
+		if u := uint64(uid); u >= n[0] && u-n[0] < n[2] {
+			identity := n[0] == 0 && n[1] == 0 && n[2] == 4294967295
+			return int(n[1] + u - n[0]), !identity, nil
+		}
+	}
+	return 0, false, fmt.Errorf("uid %d is not mapped out of its user namespace", uid)
+}
