@@ -56,6 +56,9 @@ type Handoff struct {
 	// NetRoot, when set, holds the run-time directories of user-defined
 	// networks, which the container (ID) leaves when it exits.
 	NetRoot, ID string
+	// OOMBase is the OOM kill count of the parent of the container's
+	// cgroup from before its program ran (see OOMBase); nil: unknown.
+	OOMBase *uint64
 }
 
 // Keep clears close-on-exec on f so it survives the exec, and returns its
@@ -86,6 +89,9 @@ func (h Handoff) Args() []string {
 	}
 	for _, p := range h.Cgroups {
 		a = append(a, "cgroup="+p)
+	}
+	if h.OOMBase != nil {
+		a = append(a, "oombase="+strconv.FormatUint(*h.OOMBase, 10))
 	}
 	if r := h.Restart; r.Policy != "" {
 		a = append(a, "restart="+r.Policy, "restartcount="+strconv.Itoa(r.Count),
@@ -158,6 +164,10 @@ func ParseHandoff(args []string) (Handoff, error) {
 			h.Journal = append(h.Journal, journal.Field{Key: fk, Value: fv})
 		case "cgroup":
 			h.Cgroups = append(h.Cgroups, v)
+		case "oombase":
+			var n uint64
+			n, err = strconv.ParseUint(v, 10, 64)
+			h.OOMBase = &n
 		case "restart":
 			h.Restart.Policy = v
 		case "restartcount":
@@ -242,7 +252,11 @@ func Run(h Handoff) int {
 		go func() { _ = sdnotify.Relay(notify, h.NotifySocket) }()
 	}
 	ForwardSignals(h.Pid)
+	oomw := watchOOM(h.Cgroups, h.OOMBase)
 	code := ReapUntil(h.Pid)
+	// At once: a systemd scope goes as soon as it is empty, and its
+	// memory.events with it.
+	oom := oomw.killed(code) || oomKilled(h.Cgroups)
 	for _, fd := range h.ReleaseFds {
 		_ = unix.Close(fd)
 	}
@@ -253,7 +267,6 @@ func Run(h Handoff) int {
 	if lw != nil {
 		lw.Close()
 	}
-	oom := oomKilled(h.Cgroups)
 	for _, p := range h.Cgroups {
 		_ = os.Remove(p)
 	}
@@ -306,16 +319,8 @@ func openLog(h Handoff) outputLog {
 // memory.events, or of v1's memory.oom_control.
 func oomKilled(cgroups []string) bool {
 	for _, dir := range cgroups {
-		for _, name := range []string{"memory.events", "memory.oom_control"} {
-			data, err := os.ReadFile(filepath.Join(dir, name))
-			if err != nil {
-				continue
-			}
-			for _, line := range strings.Split(string(data), "\n") {
-				if n, ok := strings.CutPrefix(line, "oom_kill "); ok && strings.TrimSpace(n) != "0" {
-					return true
-				}
-			}
+		if n, _ := oomKills(dir); n > 0 {
+			return true
 		}
 	}
 	return false

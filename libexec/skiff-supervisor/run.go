@@ -3,10 +3,12 @@ package main
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"time"
 
 	"github.com/opencontainers/runc/libcontainer"
@@ -114,7 +116,14 @@ func runContainer(path string) int {
 	// The container's parent-death signal fires when the thread that
 	// forked it ends; keep that thread for the life of the process.
 	runtime.LockOSThread()
-	err = ctr.Run(proc)
+	// Run, in two steps: the OOM kill count the monitor judges by is taken
+	// before the container's program runs.
+	err = ctr.Start(proc)
+	var oomBase *uint64
+	if err == nil {
+		oomBase = monitor.OOMBase(cgroupPaths(ctr))
+		err = ctr.Exec()
+	}
 	sentinelR.Close()
 	if err != nil {
 		io.abort()
@@ -173,11 +182,7 @@ func runContainer(path string) int {
 			h.Restart.Stdio = append(h.Restart.Stdio, monitor.Keep(f))
 		}
 	}
-	if cs, err := ctr.State(); err == nil {
-		for _, p := range cs.CgroupPaths {
-			h.Cgroups = append(h.Cgroups, p)
-		}
-	}
+	h.Cgroups, h.OOMBase = cgroupPaths(ctr), oomBase
 	h.ReleaseFds = append(h.ReleaseFds, monitor.Keep(sentinelW))
 	// The network's helpers live until the container exits.
 	if netw != nil && netw.helper != nil {
@@ -210,4 +215,14 @@ func unmount(path string) {
 	if path != "" {
 		_ = unix.Unmount(path, unix.MNT_DETACH)
 	}
+}
+
+// cgroupPaths are the container's cgroups (one per v1 hierarchy, or the
+// v2 one).
+func cgroupPaths(ctr *libcontainer.Container) []string {
+	cs, err := ctr.State()
+	if err != nil {
+		return nil
+	}
+	return slices.Collect(maps.Values(cs.CgroupPaths))
 }
