@@ -13,6 +13,8 @@ need=(
   "slirp4netns:slirp4netns"           # the default network's user-mode stack
   "iperf3:iperf3"                     # make bench: throughput through -p
   "qemu-system-x86:qemu-system-x86_64" # make test-vm: a cgroup v2 guest
+  "systemd:busctl"                    # make test-vm: the guest's systemd user manager
+  "dbus-user-session:"                # make test-vm: its session bus (dbus.socket, dbus-daemon)
 )
 # slirp4netns needs /dev/net/tun; some hosts ship it root-only (0600),
 # where containers would get loopback only. Distributions ship 0666.

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"path/filepath"
 )
 
 // cpio writes the "newc" archive format the kernel unpacks an initramfs
@@ -20,6 +21,7 @@ const (
 	modeDir  = 0o040000
 	modeFile = 0o100000
 	modeChr  = 0o020000
+	modeLink = 0o120000
 )
 
 func (c *cpio) entry(name string, mode, major, minor int, data []byte) {
@@ -47,8 +49,23 @@ func (c *cpio) pad() {
 	}
 }
 
+// parents makes the directories above name, from the top: the kernel's
+// unpacker makes one level at a time.
+func (c *cpio) parents(name string) {
+	var dirs []string
+	for d := filepath.Dir(name); d != "."; d = filepath.Dir(d) {
+		dirs = append([]string{d}, dirs...)
+	}
+	for _, d := range dirs {
+		c.dir(d)
+	}
+}
+
 func (c *cpio) dir(name string)                         { c.entry(name, modeDir|0o755, 0, 0, nil) }
 func (c *cpio) file(name string, data []byte, perm int) { c.entry(name, modeFile|perm, 0, 0, data) }
+func (c *cpio) symlink(name, target string) {
+	c.entry(name, modeLink|0o777, 0, 0, []byte(target))
+}
 func (c *cpio) charDev(name string, major, minor int) {
 	c.entry(name, modeChr|0o600, major, minor, nil)
 }

@@ -13,16 +13,17 @@ cgroup_of() {
 	echo "/sys/fs/cgroup$(sed -n 's/^0:://p' /proc/$($S inspect -f '{{.State.Pid}}' "$1")/cgroup)"
 }
 
-# limit_checks WHO PARENT: every limit, update, stats, the OOM flag and a
-# fork bomb, for containers whose cgroups belong under PARENT.
+# limit_checks WHO PARENT [LEAF]: every limit, update, stats, the OOM flag
+# and a fork bomb, for containers whose cgroups belong under PARENT, named
+# LEAF (a printf format of the id; skiff/%s unless given).
 limit_checks() {
-	who=$1 parent=$2
+	who=$1 parent=$2 leaf=${3:-skiff/%s}
 	$S run -d --name lim --network none -m 64m --memory-reservation 32m --cgroup-conf memory.high=50331648 \
 		--pids-limit 20 --cpus 0.5 --cpu-shares 512 --blkio-weight 300 bb sleep 600 >/dev/null ||
 		bad "$who: run with limits" "exit $?"
 	id=$($S inspect -f '{{.Id}}' lim)
 	cg=$(cgroup_of lim)
-	check "$who: container cgroup" "$cg" "$parent/skiff/$id"
+	check "$who: container cgroup" "$cg" "$parent/$(printf "$leaf" "$id")"
 	check "$who: memory.max" "$(cat $cg/memory.max)" 67108864
 	check "$who: memory.low" "$(cat $cg/memory.low)" 33554432
 	check "$who: memory.high" "$(cat $cg/memory.high)" 50331648

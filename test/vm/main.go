@@ -1,7 +1,8 @@
 // Command vm proves skiff's resource limits on a real cgroup v2 kernel:
 // it boots Debian's kernel under qemu (software emulation) with an
-// initramfs holding busybox, skiff and a test image, runs checks.sh as the
-// guest's first program, and reports its lines. make test-vm runs it.
+// initramfs holding busybox, skiff, a test image and a systemd user
+// manager, runs init.sh as the guest's first program, and reports its
+// lines. make test-vm runs it.
 package main
 
 import (
@@ -12,6 +13,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -186,6 +188,12 @@ func buildInitramfs(path, bin string, extra map[string]string) error {
 		programs["usr/bin/"+name] = p
 		setuid["usr/bin/"+name] = true
 	}
+	um, err := userManager()
+	if err != nil {
+		return err
+	}
+	maps.Copy(programs, um.programs)
+	maps.Copy(files, um.files)
 	var libs []string
 	for n, p := range programs {
 		files[n] = p
@@ -204,14 +212,7 @@ func buildInitramfs(path, bin string, extra map[string]string) error {
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		// Parents first: the kernel's unpacker makes one level at a time.
-		var parents []string
-		for d := filepath.Dir(n); d != "."; d = filepath.Dir(d) {
-			parents = append([]string{d}, parents...)
-		}
-		for _, d := range parents {
-			w.dir(d)
-		}
+		w.parents(n)
 		data, err := os.ReadFile(files[n])
 		if err != nil {
 			return err
@@ -221,6 +222,10 @@ func buildInitramfs(path, bin string, extra map[string]string) error {
 			mode = 0o4755
 		}
 		w.file(n, data, mode)
+	}
+	for n, target := range um.links {
+		w.parents(n)
+		w.symlink(n, target)
 	}
 	w.file("etc/passwd", []byte("root:x:0:0:root:/root:/bin/sh\nskiffu:x:1000:1000::/home/skiffu:/bin/sh\n"), 0o644)
 	w.file("etc/group", []byte("root:x:0:\nskiffu:x:1000:\n"), 0o644)

@@ -2,7 +2,9 @@
 # Runs inside the VM as an unprivileged user, in the cgroup that init.sh
 # delegated to it (MODE parent: the user owns its cgroup's parent too;
 # MODE leaf: only its own cgroup, whose processes skiff moves into a leaf;
-# MODE partial: only memory and pids are; MODE none: nothing is). The exit status counts failures.
+# MODE partial: only memory and pids are; MODE none: nothing is; MODE
+# systemd: a unit of the user's systemd manager, which makes the scopes).
+# The exit status counts failures.
 . /vm/lib.sh
 mode=$1
 self=$(sed -n 's/^0:://p' /proc/self/cgroup)
@@ -39,6 +41,30 @@ none)
 	err=$($S run --rm --network none -m 32m bb true 2>&1 >/dev/null)
 	check "not delegated: runs without limits" "$?" 0
 	case $err in *"limits ignored (--memory)"*) ok "not delegated: one warning" ;; *) bad "not delegated: the warning" "$err" ;; esac
+	;;
+systemd)
+	sd="rootless, systemd user manager"
+	mgr=/sys/fs/cgroup$(systemctl --user show --property ControlGroup --value)
+	limit_checks "$sd" "$mgr/user.slice" "skiff-%s.scope"
+	$S run -d --name sd --network none -m 32m bb sleep 600 >/dev/null || bad "$sd: run" "exit $?"
+	scope=skiff-$($S inspect -f '{{.Id}}' sd).scope
+	check "$sd: the scope is the manager's unit" "/sys/fs/cgroup$(systemctl --user show -p ControlGroup --value $scope)" "$(cgroup_of sd)"
+	check "$sd: MemoryMax, as systemd knows it" "$(systemctl --user show -p MemoryMax --value $scope)" 33554432
+	$S update -m 48m sd >/dev/null || bad "$sd: update" "exit $?"
+	check "$sd: MemoryMax after update" "$(systemctl --user show -p MemoryMax --value $scope)" 50331648
+	# Killed, not by the OOM killer, after another scope's OOM kill.
+	$S kill sd >/dev/null && $S wait sd >/dev/null
+	check "$sd: killed, not OOMKilled" "$($S inspect -f '{{.State.ExitCode}} {{.State.OOMKilled}}' sd)" "137 false"
+	$S rm -f sd >/dev/null
+	check "$sd: no scope left behind" "$(systemctl --user list-units --all --no-legend 'skiff-*' | wc -l)" 0
+	# Without the session bus, skiff falls back to the unit's delegated
+	# cgroup (Delegate=yes).
+	env -u DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR=$HOME $S --runroot "$XDG_RUNTIME_DIR/skiff" \
+		run -d --name nobus --network none -m 32m bb sleep 600 >/dev/null || bad "$sd, no session bus: run" "exit $?"
+	cg=$(cgroup_of nobus)
+	check "$sd, no session bus: cgroupfs" "$cg" "/sys/fs/cgroup$self/skiff/$($S inspect -f '{{.Id}}' nobus)"
+	check "$sd, no session bus: memory.max" "$(cat $cg/memory.max)" 33554432
+	$S rm -f nobus >/dev/null
 	;;
 esac
 exit $fail
