@@ -13,8 +13,8 @@ import (
 	"github.com/skiff-containers/skiff/internal/format"
 	"github.com/skiff-containers/skiff/internal/imagestore"
 	"github.com/skiff-containers/skiff/internal/lifecycle"
-	"github.com/skiff-containers/skiff/internal/restart"
 	"github.com/skiff-containers/skiff/internal/network"
+	"github.com/skiff-containers/skiff/internal/restart"
 	"github.com/skiff-containers/skiff/internal/state"
 )
 

@@ -59,7 +59,9 @@ func (m *Manager) ownCgroup(c *container.Container, pid int) (string, map[string
 		return "", nil, err
 	}
 	if !strings.HasSuffix(path, "/skiff/"+c.ID) && !cgroup.IsScope(path, c.ID) {
-		return "", nil, fmt.Errorf("it was started without limits")
+		// Started where no cgroup could be made for it (nothing was
+		// delegated then): it shares its supervisor's.
+		return "", nil, fmt.Errorf("it was started where skiff could make it no cgroup of its own")
 	}
 	ctrls, err := cgroup.Controllers(path)
 	if err != nil {
