@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/godbus/dbus/v5"
+	"github.com/opencontainers/cgroups"
+	"github.com/opencontainers/cgroups/systemd"
 )
 
 // A rootless container's cgroup is, where the user has a systemd user
@@ -155,4 +157,24 @@ func hostUID(uidMap string, uid int) (host int, userns bool, err error) {
 		}
 	}
 	return 0, false, fmt.Errorf("uid %d is not mapped out of its user namespace", uid)
+}
+
+// SupervisorScope moves process pid, container id's supervisor, into a
+// scope of the user manager's own, skiff-supervisor-ID.scope beside the
+// container's: like the container, it then outlives the login session that
+// started it, and it is never counted in the container's limits. It goes
+// when its last process does.
+func SupervisorScope(id string, pid int) error {
+	c := &cgroups.Cgroup{
+		Name: "supervisor-" + id, ScopePrefix: scopePrefix, Parent: scopeSlice,
+		Systemd: true, Rootless: true, Resources: &cgroups.Resources{SkipDevices: true},
+	}
+	m, err := systemd.NewUnifiedManager(c, "")
+	if err == nil {
+		err = m.Apply(pid)
+	}
+	if err != nil {
+		return fmt.Errorf("supervisor scope of %s: %w", id, err)
+	}
+	return nil
 }

@@ -241,6 +241,9 @@ func (m *Manager) launch(c *container.Container, rootfs string, o StartOptions) 
 		Cols:            o.Cols,
 		RootlessCgroups: m.Rootless,
 		SystemdCgroup:   systemdCgroup,
+		// Under a unit the supervisor stays in the unit's cgroup: it is
+		// the unit's main process, and what it tells systemd counts.
+		SupervisorScope: systemdCgroup && os.Getenv("INVOCATION_ID") == "" && os.Getenv("NOTIFY_SOCKET") == "",
 		UsernsRegistry:  m.UsernsRegistry,
 		NotifySocket:    notifySocket(c),
 		NotifyDir:       notifyDir,

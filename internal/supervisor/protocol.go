@@ -60,6 +60,9 @@ type Launch struct {
 	// ("slice:prefix:name") for libcontainer's systemd driver to make
 	// through the systemd manager (the user's, with RootlessCgroups).
 	SystemdCgroup bool `json:"systemdCgroup,omitempty"`
+	// SupervisorScope: the supervisor moves itself into a scope of the
+	// user manager's own (with SystemdCgroup, when no unit runs skiff).
+	SupervisorScope bool `json:"supervisorScope,omitempty"`
 	// Cleanup is run (exec'd) after the container exits, for --rm.
 	Cleanup []string `json:"cleanup,omitempty"`
 	// Restart, when set, is the container's restart policy, which its

@@ -15,6 +15,7 @@ import (
 	"github.com/opencontainers/runc/libcontainer/specconv"
 	"golang.org/x/sys/unix"
 
+	"github.com/skiff-containers/skiff/internal/cgroup"
 	"github.com/skiff-containers/skiff/internal/logfile"
 	"github.com/skiff-containers/skiff/internal/monitor"
 	"github.com/skiff-containers/skiff/internal/state"
@@ -34,6 +35,12 @@ func runContainer(path string) int {
 	var holder *os.File
 	if l.UsernsRegistry != "" {
 		holder, _ = state.Hold(l.UsernsRegistry)
+	}
+	if l.SupervisorScope {
+		// Before any helper starts: they stay in the cgroup they began in.
+		if err := cgroup.SupervisorScope(l.ID, os.Getpid()); err != nil {
+			fmt.Fprintf(os.Stderr, "skiff-supervisor: %v; staying in the caller's cgroup\n", err)
+		}
 	}
 	// Orphans of the container come to us, and we outlive the CLI in a
 	// session of our own, out of reach of its terminal's signals.

@@ -52,6 +52,15 @@ systemd)
 	check "$sd: MemoryMax, as systemd knows it" "$(systemctl --user show -p MemoryMax --value $scope)" 33554432
 	$S update -m 48m sd >/dev/null || bad "$sd: update" "exit $?"
 	check "$sd: MemoryMax after update" "$(systemctl --user show -p MemoryMax --value $scope)" 50331648
+	# This runs as a unit (systemd-run): the supervisor stays in it. Run
+	# from outside a unit, it gets a scope of its own beside the container's.
+	spid=$($S inspect -f '{{.State.SupervisorPid}}' sd)
+	check "$sd: under a unit, the supervisor stays in the unit" "$(sed -n 's/^0:://p' /proc/$spid/cgroup)" "$self"
+	env -u INVOCATION_ID $S run -d --name sup --network none bb sleep 600 >/dev/null || bad "$sd: run outside a unit" "exit $?"
+	spid=$($S inspect -f '{{.State.SupervisorPid}}' sup)
+	check "$sd: outside a unit, the supervisor's own scope" "$(sed -n 's/^0:://p' /proc/$spid/cgroup | sed 's#.*/##')" \
+		"skiff-supervisor-$($S inspect -f '{{.Id}}' sup).scope"
+	$S rm -f sup >/dev/null
 	# Killed, not by the OOM killer, after another scope's OOM kill.
 	$S kill sd >/dev/null && $S wait sd >/dev/null
 	check "$sd: killed, not OOMKilled" "$($S inspect -f '{{.State.ExitCode}} {{.State.OOMKilled}}' sd)" "137 false"
