@@ -14,6 +14,8 @@ import (
 	"github.com/godbus/dbus/v5"
 	"github.com/opencontainers/cgroups"
 	"github.com/opencontainers/cgroups/systemd"
+
+	"github.com/skiff-containers/skiff/internal/resources"
 )
 
 // A rootless container's cgroup is, where the user has a systemd user
@@ -38,8 +40,13 @@ const (
 	busTimeout = 5 * time.Second
 )
 
-// ScopeUnit is the unit of container id's scope.
-func ScopeUnit(id string) string { return scopePrefix + "-" + id + ".scope" }
+// ContainerScope is container id's scope.
+func ContainerScope(id string) *resources.Scope {
+	return &resources.Scope{Prefix: scopePrefix, Name: id}
+}
+
+// scopeUnit is the unit of container id's scope.
+func scopeUnit(id string) string { return scopePrefix + "-" + id + ".scope" }
 
 // scopePath is the runtime spec's cgroupsPath for container id's scope,
 // in the "slice:prefix:name" form of the systemd cgroup driver.
@@ -47,7 +54,7 @@ func scopePath(id string) string { return scopeSlice + ":" + scopePrefix + ":" +
 
 // IsScope reports whether cgroup path is container id's scope.
 func IsScope(path, id string) bool {
-	return filepath.Base(path) == ScopeUnit(id)
+	return filepath.Base(path) == scopeUnit(id)
 }
 
 // systemdPlace places container id in a scope of the user's systemd

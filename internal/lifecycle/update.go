@@ -72,15 +72,15 @@ func (m *Manager) ownCgroup(c *container.Container, pid int) (string, map[string
 }
 
 // systemdScope is the systemd scope a running container's cgroup at path
-// is, which the new limits go through, or "" where it is no scope. A scope
+// is, which the new limits go through, or nil where it is no scope. A scope
 // whose manager does not answer now gets them in its cgroup alone, with a
 // warning that systemd may put its own back.
-func systemdScope(c *container.Container, path string) (scope, warning string) {
+func systemdScope(c *container.Container, path string) (scope *resources.Scope, warning string) {
 	if !cgroup.IsScope(path, c.ID) {
-		return "", ""
+		return nil, ""
 	}
 	if err := cgroup.UserManagerReachable(); err != nil {
-		return "", fmt.Sprintf("%s: the systemd user manager that made its scope does not answer (%v): the new limits are set in the scope's cgroup, and systemd may put back those it knows", c.Name, err)
+		return nil, fmt.Sprintf("%s: the systemd user manager that made its scope does not answer (%v): the new limits are set in the scope's cgroup, and systemd may put back those it knows", c.Name, err)
 	}
-	return cgroup.ScopeUnit(c.ID), ""
+	return cgroup.ContainerScope(c.ID), ""
 }

@@ -256,7 +256,7 @@ func Run(h Handoff) int {
 	code := ReapUntil(h.Pid)
 	// At once: a systemd scope goes as soon as it is empty, and its
 	// memory.events with it.
-	oom := oomw.killed(code) || oomKilled(h.Cgroups)
+	oom := oomKilled(oomw, code, h.Cgroups)
 	for _, fd := range h.ReleaseFds {
 		_ = unix.Close(fd)
 	}
@@ -315,9 +315,12 @@ func openLog(h Handoff) outputLog {
 }
 
 // oomKilled reports whether the kernel's OOM killer killed a process of
-// the container's memory cgroup: the oom_kill count of cgroup v2's
-// memory.events, or of v1's memory.oom_control.
-func oomKilled(cgroups []string) bool {
+// the container's memory cgroup: by the watch of its v2 memory cgroup,
+// else by v1's memory.oom_control.
+func oomKilled(w *oomWatch, code int, cgroups []string) bool {
+	if w != nil {
+		return w.killed(code)
+	}
 	for _, dir := range cgroups {
 		if n, _ := oomKills(dir); n > 0 {
 			return true

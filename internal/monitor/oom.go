@@ -39,29 +39,32 @@ type oomWatch struct {
 // supervisor takes it before the container's program runs. nil when there
 // is no such cgroup.
 func OOMBase(cgroups []string) *uint64 {
-	for _, dir := range cgroups {
-		if _, err := os.Stat(filepath.Join(dir, "memory.events")); err != nil {
-			continue
-		}
-		p, pok := oomKills(filepath.Dir(dir))
-		if n, ok := oomKills(dir); ok && n == 0 && pok {
-			return &p
-		}
+	dir := memoryV2(cgroups)
+	if dir == "" {
+		return nil
+	}
+	p, pok := oomKills(filepath.Dir(dir))
+	if n, ok := oomKills(dir); ok && n == 0 && pok {
+		return &p
 	}
 	return nil
+}
+
+// memoryV2 is the cgroup v2 memory cgroup among cgroups, or "".
+func memoryV2(cgroups []string) string {
+	for _, d := range cgroups {
+		if _, err := os.Stat(filepath.Join(d, "memory.events")); err == nil {
+			return d
+		}
+	}
+	return ""
 }
 
 // watchOOM starts watching the cgroup v2 memory cgroup among cgroups,
 // whose parent's count was base; nil when there is none (cgroup v1, no
 // memory controller).
 func watchOOM(cgroups []string, base *uint64) *oomWatch {
-	dir := ""
-	for _, d := range cgroups {
-		if _, err := os.Stat(filepath.Join(d, "memory.events")); err == nil {
-			dir = d
-			break
-		}
-	}
+	dir := memoryV2(cgroups)
 	if dir == "" && base != nil && len(cgroups) == 1 {
 		// Gone already (v2 has the one cgroup): the container died and
 		// systemd removed its scope before the monitor started.

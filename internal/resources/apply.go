@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"maps"
 	"path/filepath"
-	"strings"
 
 	"github.com/opencontainers/cgroups"
 	"github.com/opencontainers/cgroups/fs2"
@@ -63,13 +62,16 @@ func Merge(old Limits, f Flags) (Limits, error) {
 	return l, nil
 }
 
+// Scope is a systemd scope, PREFIX-NAME.scope, by the parts the systemd
+// cgroup driver names it with.
+type Scope struct{ Prefix, Name string }
+
 // Apply sets a running container's limits in its cgroup at path (in each
-// v1 hierarchy, or in the unified one). When scope names the systemd scope
-// that the cgroup is (PREFIX-NAME.scope, as the systemd driver names them;
-// the user manager's when rootless), systemd is given the limits too, as
+// v1 hierarchy, or in the unified one). When the cgroup is a systemd scope
+// (the user manager's when rootless), systemd is given the limits too, as
 // the scope's properties, so that it keeps them when it next applies its
 // own.
-func Apply(path string, rootless bool, l Limits, scope string) error {
+func Apply(path string, rootless bool, l Limits, scope *Scope) error {
 	spec, err := l.Spec()
 	if err != nil {
 		return err
@@ -107,9 +109,8 @@ func Apply(path string, rootless bool, l Limits, scope string) error {
 	}
 	cg := &cgroups.Cgroup{Path: path, Resources: r, Rootless: rootless}
 	var paths map[string]string
-	if scope != "" {
-		prefix, name, _ := strings.Cut(strings.TrimSuffix(scope, ".scope"), "-")
-		cg = &cgroups.Cgroup{Systemd: true, ScopePrefix: prefix, Name: name, Resources: r, Rootless: rootless}
+	if scope != nil {
+		cg = &cgroups.Cgroup{Systemd: true, ScopePrefix: scope.Prefix, Name: scope.Name, Resources: r, Rootless: rootless}
 		// Known already: the driver need not work it out over the bus.
 		paths = map[string]string{"": filepath.Join(fs2.UnifiedMountpoint, path)}
 	}

@@ -3,7 +3,6 @@ package integration
 import (
 	"bytes"
 	"encoding/json"
-	"io"
 	"os"
 	"os/exec"
 	"os/user"
@@ -116,17 +115,7 @@ func TestLogDriverPassthrough(t *testing.T) {
 		t.Fatalf("run -d: %v", err)
 	}
 	outW.Close()
-	done := make(chan []byte)
-	go func() {
-		b, _ := io.ReadAll(outR)
-		done <- b
-	}()
-	var out []byte
-	select {
-	case out = <-done:
-	case <-time.After(20 * time.Second):
-		t.Fatal("the container's stdout never ended")
-	}
+	out := readToEnd(t, outR, 20*time.Second)
 	id := strings.TrimSpace(sb.OK("inspect", "-f", "{{.Id}}", "pt").Out)
 	if string(out) != id+"\nto stdout\n" {
 		t.Errorf("caller's stdout: %q", out)

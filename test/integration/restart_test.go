@@ -1,7 +1,6 @@
 package integration
 
 import (
-	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -103,18 +102,9 @@ func TestRestartPassthrough(t *testing.T) {
 		t.Fatalf("run -d: %v", err)
 	}
 	outW.Close()
-	done := make(chan []byte)
-	go func() {
-		b, _ := io.ReadAll(outR)
-		done <- b
-	}()
-	select {
-	case out := <-done:
-		if n := strings.Count(string(out), "run\n"); n != 3 {
-			t.Errorf("%d runs wrote to the caller's stdout, want 3: %q", n, out)
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("the container's stdout never ended")
+	out := readToEnd(t, outR, 20*time.Second)
+	if n := strings.Count(string(out), "run\n"); n != 3 {
+		t.Errorf("%d runs wrote to the caller's stdout, want 3: %q", n, out)
 	}
 	waitInspect(t, sb, "pt", ".RestartCount", "2", 5*time.Second)
 }

@@ -4,10 +4,12 @@ import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
+	"io"
 	"os"
 	"runtime"
 	"sort"
 	"testing"
+	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 )
@@ -56,4 +58,22 @@ func mustLayers(t *testing.T, img v1.Image) []v1.Layer {
 		t.Fatal(err)
 	}
 	return l
+}
+
+// readToEnd reads r to its end, which must come within the time given: a
+// container's stream ends when the last process holding it does.
+func readToEnd(t *testing.T, r io.Reader, within time.Duration) []byte {
+	t.Helper()
+	done := make(chan []byte, 1)
+	go func() {
+		b, _ := io.ReadAll(r)
+		done <- b
+	}()
+	select {
+	case b := <-done:
+		return b
+	case <-time.After(within):
+		t.Fatal("the container's stream never ended")
+		return nil
+	}
 }
