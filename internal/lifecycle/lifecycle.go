@@ -175,14 +175,18 @@ func (m *Manager) launch(c *container.Container, rootfs string, o StartOptions) 
 	if err := checkCommand(rootfs, cwd, env, c.Args[0], c.Mounts); err != nil {
 		return nil, err
 	}
-	// The container's first program is skiff-init: it makes the kernel
-	// kill the container when its supervisor dies, then becomes the
-	// command (or, with --init, stays as a reaping PID 1).
-	initBin, err := initBinary()
-	if err != nil {
-		return nil, err
+	mounts := append([]runspec.Mount{}, c.Mounts...)
+	args := c.Args
+	if c.Init {
+		// skiff-init stays as PID 1: it runs the command, forwards
+		// signals to it and reaps orphans.
+		initBin, err := initBinary()
+		if err != nil {
+			return nil, err
+		}
+		mounts = append(mounts, runspec.Mount{Source: initBin, Destination: initPath, ReadOnly: true})
+		args = append([]string{initPath, "--"}, c.Args...)
 	}
-	mounts := append(append([]runspec.Mount{}, c.Mounts...), runspec.Mount{Source: initBin, Destination: initPath, ReadOnly: true})
 	notifyDir, notifyMount, notifyEnv, err := containerNotify(c)
 	if err != nil {
 		return nil, err
@@ -191,12 +195,6 @@ func (m *Manager) launch(c *container.Container, rootfs string, o StartOptions) 
 		mounts = append(mounts, notifyMount)
 		env = runspec.SetEnv(env, notifyEnv)
 	}
-	// Descriptor 3 is the supervisor's sentinel pipe (see skiff-init).
-	args := []string{initPath, "--pdeathsig", "--parent-fd", "3", "--exec", "--"}
-	if c.Init {
-		args = []string{initPath, "--pdeathsig", "--parent-fd", "3", "--"}
-	}
-	args = append(args, c.Args...)
 	for _, mt := range mounts {
 		if mt.Tmpfs {
 			continue

@@ -28,7 +28,12 @@ func init() {
 	runtime.LockOSThread()
 	// libcontainer re-executes this binary as the container's first
 	// process; nsenter's constructor has already set up the namespaces.
+	// A container's first process ("standard", not one `skiff exec`
+	// adds) is bound to the supervisor's life first.
 	if len(os.Args) > 1 && os.Args[1] == "init" {
+		if os.Getenv("_LIBCONTAINER_INITTYPE") == "standard" {
+			guardParent(sentinelFd)
+		}
 		libcontainer.Init()
 	}
 }

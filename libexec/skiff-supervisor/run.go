@@ -110,9 +110,9 @@ func runContainer(path string) int {
 		_ = ctr.Destroy()
 		return fail(125, "set up container stdio: %v", err)
 	}
-	// skiff-init (the container's first program) reads the hang-up of
-	// this pipe, whose write end only we hold, to tell that we died before
-	// it armed its parent-death signal.
+	// The container's init reads the hang-up of this pipe, whose write
+	// end only we hold, to tell that we died before it armed its
+	// parent-death signal (see guardParent).
 	sentinelR, sentinelW, err := os.Pipe()
 	if err != nil {
 		io.abort()

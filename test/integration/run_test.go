@@ -141,8 +141,8 @@ func TestRunFlags(t *testing.T) {
 		{"default caps", []string{"bb", "grep", "CapEff", "/proc/self/status"}, "CapEff:\t00000000a80425fb\n", 0},
 		{"privileged", []string{"--privileged", "bb", "sh", "-c", "grep -c Seccomp:.0 /proc/self/status"}, "1\n", 0},
 		{"seccomp on by default", []string{"bb", "grep", "^Seccomp:", "/proc/self/status"}, "Seccomp:\t2\n", 0},
-		{"init", []string{"--init", "bb", "sh", "-c", "cat /proc/1/cmdline | tr '\\0' ' '"}, "/dev/init --pdeathsig --parent-fd 3 -- sh -c cat /proc/1/cmdline | tr '\\0' ' ' ", 0},
-		// skiff-init's sentinel descriptor does not reach the command.
+		{"init", []string{"--init", "bb", "sh", "-c", "cat /proc/1/cmdline | tr '\\0' ' '"}, "/dev/init -- sh -c cat /proc/1/cmdline | tr '\\0' ' ' ", 0},
+		// The supervisor's sentinel descriptor does not reach the command.
 		{"no stray descriptor", []string{"bb", "sh", "-c", "test -e /proc/$$/fd/3 && echo leaked || echo none"}, "none\n", 0},
 		{"no stray descriptor under --init", []string{"--init", "bb", "sh", "-c", "test -e /proc/$$/fd/3 && echo leaked || echo none"}, "none\n", 0},
 		{"network none", []string{"--network", "none", "bb", "sh", "-c", "ls /sys/class/net"}, "lo\n", 0},
