@@ -142,6 +142,7 @@ func Build(o Options) (*specs.Spec, error) {
 		if err != nil {
 			return nil, fmt.Errorf("default seccomp profile: %w", err)
 		}
+		dropDeadArches(prof)
 		s.Linux.Seccomp = prof
 	}
 	return s, nil
