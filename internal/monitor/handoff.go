@@ -59,6 +59,9 @@ type Handoff struct {
 	// OOMBase is the OOM kill count of the parent of the container's
 	// cgroup from before its program ran (see OOMBase); nil: unknown.
 	OOMBase *uint64
+	// Forwarding: the caller already forwards signals to Pid (Run in the
+	// supervisor's own process). Not passed across an exec.
+	Forwarding bool
 }
 
 // Keep clears close-on-exec on f so it survives the exec, and returns its
@@ -251,7 +254,9 @@ func Run(h Handoff) int {
 	if notify := file(h.NotifyFd, "notify"); notify != nil {
 		go func() { _ = sdnotify.Relay(notify, h.NotifySocket) }()
 	}
-	ForwardSignals(h.Pid)
+	if !h.Forwarding {
+		ForwardSignals(h.Pid)
+	}
 	oomw := watchOOM(h.Cgroups, h.OOMBase)
 	code := ReapUntil(h.Pid)
 	// At once: a systemd scope goes as soon as it is empty, and its

@@ -204,11 +204,57 @@ func runContainer(path string) int {
 	st := &io.streams
 	h.OutR, h.ErrR, h.StdinW, h.Master = monitor.Keep(st.OutR), monitor.Keep(st.ErrR), monitor.Keep(st.StdinW), monitor.Keep(st.Master)
 	h.AIn, h.AOut, h.AErr, h.ACtl = monitor.Keep(st.AIn), monitor.Keep(st.AOut), monitor.Keep(st.AErr), monitor.Keep(st.ACtl)
-	if bin, err := supervisor.Helper("skiff-monitor"); err == nil {
-		err = monitor.Exec(bin, h)
-		fmt.Fprintf(os.Stderr, "skiff-supervisor: exec %s: %v; watching in-process\n", bin, err)
+	// A container that is done at once (a CI step, `run --rm IMAGE true`)
+	// is watched to its end right here: starting skiff-monitor costs more
+	// than such a container's whole run. Meanwhile nothing copies its
+	// output, which waits in the pipe or the terminal.
+	monitor.ForwardSignals(pid)
+	h.Forwarding = true
+	if !exitsWithin(pid, quickExit) {
+		if bin, err := supervisor.Helper("skiff-monitor"); err == nil {
+			err = monitor.Exec(bin, h)
+			fmt.Fprintf(os.Stderr, "skiff-supervisor: exec %s: %v; watching in-process\n", bin, err)
+		}
 	}
-	return monitor.Run(h)
+	code := monitor.Run(h)
+	// The handoff holds the bare numbers of these files' descriptors:
+	// their finalizers must not close them while Run uses them.
+	runtime.KeepAlive(lock)
+	runtime.KeepAlive(holder)
+	runtime.KeepAlive(notify)
+	runtime.KeepAlive(restartStdio)
+	runtime.KeepAlive(sentinelW)
+	runtime.KeepAlive(netw)
+	runtime.KeepAlive(io)
+	return code
+}
+
+// quickExit is how long the supervisor waits for the container to exit
+// before it hands over to skiff-monitor: about what the exec and start of
+// skiff-monitor take on a small machine.
+const quickExit = 20 * time.Millisecond
+
+// exitsWithin reports whether the process pid (a child, not reaped) has
+// exited within d.
+func exitsWithin(pid int, d time.Duration) bool {
+	fd, err := unix.PidfdOpen(pid, 0)
+	if err != nil {
+		return false
+	}
+	defer unix.Close(fd)
+	fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+	deadline := time.Now().Add(d)
+	for {
+		left := time.Until(deadline)
+		if left <= 0 {
+			return false
+		}
+		n, err := unix.Poll(fds, int(left.Milliseconds())+1)
+		if err == unix.EINTR {
+			continue
+		}
+		return err == nil && n > 0
+	}
 }
 
 func short(id string) string {
