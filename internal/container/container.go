@@ -192,7 +192,12 @@ func (c *Container) State() (state.State, error) {
 		return st, fmt.Errorf("read state of %s: %w", c.Name, err)
 	}
 	if err := json.Unmarshal(data, &st); err != nil {
-		return st, fmt.Errorf("parse state of %s: %w", c.Name, err)
+		if state.SupervisorAlive(c.LockPath()) {
+			return st, fmt.Errorf("parse state of %s: %w", c.Name, err)
+		}
+		// Torn by a crash of the machine (a --rm container's state is
+		// not synced): whatever ran is gone.
+		return state.State{Status: StatusExited, ExitCode: 137, Error: "its state was lost in a crash of the machine"}, nil
 	}
 	if st.Status == StatusRunning && !state.SupervisorAlive(c.LockPath()) {
 		st.Status = StatusExited

@@ -231,6 +231,7 @@ func (m *Manager) launch(c *container.Container, rootfs string, o StartOptions) 
 		Spec:            spec,
 		RuntimeRoot:     c.RuntimeRoot(),
 		StatePath:       c.StatePath(),
+		VolatileState:   c.AutoRemove,
 		LockPath:        c.LockPath(),
 		Tty:             c.Tty,
 		Stdin:           c.OpenStdin,

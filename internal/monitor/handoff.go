@@ -25,6 +25,9 @@ type Handoff struct {
 	Pid       int
 	StartedAt time.Time
 	StatePath string
+	// VolatileState: write the exit state without waiting for the disk
+	// (see state.WriteVolatile).
+	VolatileState bool
 	// LogPath is the json-file log; Journal, the fields of journald
 	// entries. Neither: the output is not kept.
 	LogPath  string
@@ -84,6 +87,7 @@ func (h Handoff) Args() []string {
 		"pid=" + strconv.Itoa(h.Pid), "started=" + h.StartedAt.Format(time.RFC3339Nano),
 		"state=" + h.StatePath, "log=" + h.LogPath, "logmax=" + strconv.FormatInt(h.LogMax, 10),
 		"logfiles=" + strconv.Itoa(h.LogFiles), "tty=" + strconv.FormatBool(h.Tty),
+		"volatile=" + strconv.FormatBool(h.VolatileState),
 		"rootfs=" + h.Rootfs, "runtime=" + h.RuntimeDir, "holderpath=" + h.HolderPath,
 		"netroot=" + h.NetRoot, "id=" + h.ID, "notifysocket=" + h.NotifySocket,
 	}
@@ -150,6 +154,8 @@ func ParseHandoff(args []string) (Handoff, error) {
 			h.LogFiles, err = strconv.Atoi(v)
 		case "tty":
 			h.Tty, err = strconv.ParseBool(v)
+		case "volatile":
+			h.VolatileState, err = strconv.ParseBool(v)
 		case "rootfs":
 			h.Rootfs = v
 		case "runtime":
@@ -280,7 +286,11 @@ func Run(h Handoff) int {
 		_ = unix.Unmount(h.Rootfs, unix.MNT_DETACH)
 	}
 	finished := time.Now().UTC()
-	_ = state.Write(h.StatePath, state.State{Status: state.StatusExited, StartedAt: h.StartedAt, FinishedAt: finished, ExitCode: code, OOMKilled: oom, RestartCount: h.Restart.Count})
+	write := state.Write
+	if h.VolatileState {
+		write = state.WriteVolatile
+	}
+	_ = write(h.StatePath, state.State{Status: state.StatusExited, StartedAt: h.StartedAt, FinishedAt: finished, ExitCode: code, OOMKilled: oom, RestartCount: h.Restart.Count})
 	if holder != nil {
 		if h.HolderPath != "" {
 			os.Remove(h.HolderPath)

@@ -46,6 +46,14 @@ func Write(path string, st State) error {
 	return WriteFileAtomic(path, st.encode(), 0o600)
 }
 
+// WriteVolatile replaces the state file atomically but does not wait for
+// the disk: for a container removed when it exits (--rm), whose record
+// containers/storage does not sync either. After a crash its state may be
+// missing or torn, which readers take for an exited container.
+func WriteVolatile(path string, st State) error {
+	return writeFile(path, st.encode(), 0o600, false)
+}
+
 // encode writes what encoding/json would for State, without linking it
 // into the supervisor's monitor.
 func (st State) encode() []byte {
@@ -78,6 +86,10 @@ func (st State) encode() []byte {
 // WriteFileAtomic writes data to a temporary file, fsyncs it, renames it
 // over path, and fsyncs the directory.
 func WriteFileAtomic(path string, data []byte, mode os.FileMode) error {
+	return writeFile(path, data, mode, true)
+}
+
+func writeFile(path string, data []byte, mode os.FileMode, durable bool) error {
 	dir := filepath.Dir(path)
 	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-")
 	if err != nil {
@@ -88,7 +100,7 @@ func WriteFileAtomic(path string, data []byte, mode os.FileMode) error {
 	if err == nil {
 		err = f.Chmod(mode)
 	}
-	if err == nil {
+	if err == nil && durable {
 		err = f.Sync()
 	}
 	if cerr := f.Close(); err == nil {
@@ -101,7 +113,9 @@ func WriteFileAtomic(path string, data []byte, mode os.FileMode) error {
 		os.Remove(tmp)
 		return err
 	}
-	_ = SyncDir(dir)
+	if durable {
+		_ = SyncDir(dir)
+	}
 	return nil
 }
 

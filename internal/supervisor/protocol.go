@@ -53,6 +53,9 @@ type Launch struct {
 	Attach      bool        `json:"attach"` // descriptors 4-7 are connected
 	Rows        uint16      `json:"rows,omitempty"`
 	Cols        uint16      `json:"cols,omitempty"`
+	// VolatileState: the container goes when it exits (--rm), so its
+	// state is written without waiting for the disk.
+	VolatileState bool `json:"volatileState,omitempty"`
 	// RootlessCgroups: cgroups may be unusable; failures to use them are
 	// not errors.
 	RootlessCgroups bool `json:"rootlessCgroups"`

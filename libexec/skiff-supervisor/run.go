@@ -161,7 +161,11 @@ func runContainer(path string) int {
 		}
 		warnings = append(warnings, netw.warnings...)
 	}
-	if err := state.Write(l.StatePath, rs); err != nil {
+	write := state.Write
+	if l.VolatileState {
+		write = state.WriteVolatile
+	}
+	if err := write(l.StatePath, rs); err != nil {
 		_ = ctr.Signal(unix.SIGKILL)
 		_ = ctr.Destroy()
 		return fail(125, "record state: %v", err)
@@ -173,7 +177,7 @@ func runContainer(path string) int {
 	// keeps this pid, the container as its child, and these descriptors,
 	// but not libcontainer's weight.
 	h := monitor.Handoff{
-		Pid: pid, StartedAt: started, StatePath: l.StatePath,
+		Pid: pid, StartedAt: started, StatePath: l.StatePath, VolatileState: l.VolatileState,
 		LogPath: l.LogPath, LogMax: l.LogMaxSize, LogFiles: l.LogMaxFiles, Journal: l.Journal, Tty: l.Tty,
 		Rootfs: l.Spec.Root.Path, RuntimeDir: filepath.Join(l.RuntimeRoot, l.ID), Cleanup: l.Cleanup,
 		LockFd: monitor.Keep(lock), HolderFd: monitor.Keep(holder),
