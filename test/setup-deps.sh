@@ -10,6 +10,7 @@ need=(
   "uidmap:newuidmap"                  # subordinate id mappings
   "libbtrfs-dev:"                     # headers for go vet over containers/storage
   "libseccomp-dev:"                   # the supervisor's seccomp filters (libcontainer)
+  "libc6-dev:"                        # the static C library the supervisor links
   "slirp4netns:slirp4netns"           # the default network's user-mode stack
   "iperf3:iperf3"                     # make bench: throughput through -p
   "qemu-system-x86:qemu-system-x86_64" # make test-vm: a cgroup v2 guest
