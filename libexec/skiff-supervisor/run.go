@@ -127,8 +127,12 @@ func runContainer(path string) int {
 	// before the container's program runs.
 	err = ctr.Start(proc)
 	var oomBase *uint64
+	var cgroups []string
 	if err == nil {
-		oomBase = monitor.OOMBase(cgroupPaths(ctr))
+		// Read once, before the program runs: libcontainer's state reads
+		// /proc/PID/stat, which waits while the program is being executed.
+		cgroups = cgroupPaths(ctr)
+		oomBase = monitor.OOMBase(cgroups)
 		err = ctr.Exec()
 	}
 	sentinelR.Close()
@@ -193,7 +197,7 @@ func runContainer(path string) int {
 			h.Restart.Stdio = append(h.Restart.Stdio, monitor.Keep(f))
 		}
 	}
-	h.Cgroups, h.OOMBase = cgroupPaths(ctr), oomBase
+	h.Cgroups, h.OOMBase = cgroups, oomBase
 	h.ReleaseFds = append(h.ReleaseFds, monitor.Keep(sentinelW))
 	// The network's helpers live until the container exits.
 	if netw != nil && netw.helper != nil {
