@@ -9,7 +9,7 @@ LDFLAGS   := -s -w -X github.com/skiff-containers/skiff/internal/buildinfo.Versi
              -X github.com/skiff-containers/skiff/internal/buildinfo.Commit=$(COMMIT)
 # The supervisor is linked statically (libseccomp, libc): it starts twice
 # per container (as itself and as libcontainer's init), and each dynamic
-# start costs about a millisecond of loading and relocation.
+# start loses half a millisecond to loading and relocation.
 SUPERVISOR_TAGS := seccomp netgo osusergo
 GOFLAGS_BUILD := -tags "$(TAGS)" -trimpath -ldflags "$(LDFLAGS)"
 
