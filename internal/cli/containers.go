@@ -212,7 +212,7 @@ func (s *session) startAction(c *cli.Context) error {
 		if err != nil {
 			return containerLookupError(c.Args().First(), err)
 		}
-		return s.start(m, ctr, true, c.Bool("interactive"), keys, false)
+		return s.start(m, ctr, true, c.Bool("interactive"), keys, false, nil)
 	}
 	return s.eachContainer(c, func(m *lifecycle.Manager, ctr *container.Container) error {
 		if st, err := ctr.State(); err == nil && st.Status == container.StatusRunning {

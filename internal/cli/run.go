@@ -621,18 +621,37 @@ func (s *session) createAction(c *cli.Context, f *createFlags) error {
 }
 
 func (s *session) runAction(c *cli.Context, f *createFlags) error {
-	m, r, ctr, err := s.parseAndCreate(c, f)
+	r, err := parseCreate(c, f)
 	if err != nil {
 		return err
 	}
-	return s.start(m, ctr, !r.detach, r.cfg.OpenStdin, r.detachKeys, true)
+	m, err := s.manager()
+	if err != nil {
+		return err
+	}
+	// The supervisor starts up while the container is created; without
+	// it, Start starts one itself.
+	pre, _ := lifecycle.Prestart(r.cfg, s.startOptions(!r.detach, r.cfg.OpenStdin))
+	ctr, err := s.create(m, r)
+	if err != nil {
+		pre.Abandon()
+		return err
+	}
+	return s.start(m, ctr, !r.detach, r.cfg.OpenStdin, r.detachKeys, true, pre)
+}
+
+// startOptions connect the caller to a container being started.
+func (s *session) startOptions(attach, stdin bool) lifecycle.StartOptions {
+	return lifecycle.StartOptions{Attach: attach, Stdin: stdin, Caller: s.callerStdio()}
 }
 
 // start starts a container and, attached, relays its streams until it
 // exits; the exit code becomes ours. fresh marks a container this command
-// created, which a failed start removes.
-func (s *session) start(m *lifecycle.Manager, ctr *container.Container, attach, stdin bool, detachKeys []byte, fresh bool) error {
-	so := lifecycle.StartOptions{Attach: attach, Stdin: stdin, Caller: s.callerStdio()}
+// created, which a failed start removes; pre is its supervisor if it was
+// started ahead (nil: none).
+func (s *session) start(m *lifecycle.Manager, ctr *container.Container, attach, stdin bool, detachKeys []byte, fresh bool, pre *supervisor.Pending) error {
+	so := s.startOptions(attach, stdin)
+	so.Prestarted = pre
 	var term *terminal
 	if attach && ctr.Tty {
 		term = newTerminal(s.io)

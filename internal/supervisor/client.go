@@ -73,11 +73,78 @@ type Options struct {
 
 // Start starts the supervisor and waits for its report on the start.
 func Start(o Options) (*Process, error) {
+	pd, err := spawn(o, o.Spec)
+	if err != nil {
+		return nil, err
+	}
+	return pd.report()
+}
+
+// Pending is a supervisor started before its container is ready (Spawn):
+// its program starts up while skiff creates and mounts the container,
+// and waits for the path of its launch spec.
+type Pending struct {
+	p    *Process
+	res  *os.File
+	spec *os.File // write end of the supervisor's FdSpec; nil once used
+}
+
+// Spawn starts a run supervisor ahead of its launch spec; Options.Spec and
+// Diagnostics are unused (the spec names the diagnostics file). Launch or
+// Abandon it.
+func Spawn(o Options) (*Pending, error) {
+	o.Mode, o.Diagnostics = "run", ""
+	return spawn(o, "-")
+}
+
+// Launch gives the supervisor its spec and waits for its report on the
+// start.
+func (pd *Pending) Launch(specPath string) (*Process, error) {
+	if pd.spec == nil {
+		return nil, errors.New("supervisor already launched or abandoned")
+	}
+	_, err := pd.spec.WriteString(specPath + "\n")
+	pd.spec.Close()
+	pd.spec = nil
+	if err != nil {
+		pd.res.Close()
+		_ = pd.p.Cmd.Wait()
+		return nil, fmt.Errorf("hand the launch spec to the supervisor: %w", err)
+	}
+	return pd.report()
+}
+
+// Abandon ends a supervisor that will not be launched: it exits on the
+// closed pipe, having done nothing.
+func (pd *Pending) Abandon() {
+	if pd == nil || pd.spec == nil {
+		return
+	}
+	pd.spec.Close()
+	pd.spec = nil
+	pd.res.Close()
+	if pd.p.Attach != nil {
+		closeAttachment(pd.p.Attach)
+	}
+	_ = pd.p.Cmd.Wait()
+}
+
+func closeAttachment(a *Attachment) {
+	for _, c := range []io.Closer{a.Stdin, a.Stdout, a.Stderr, a.Control} {
+		if c != nil {
+			c.Close()
+		}
+	}
+}
+
+// spawn starts the supervisor on spec, a path, or "-": the path comes
+// later on FdSpec.
+func spawn(o Options, spec string) (*Pending, error) {
 	bin, err := Helper(BinaryName)
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(bin, o.Mode, o.Spec)
+	cmd := exec.Command(bin, o.Mode, spec)
 	devnull, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
 	if err != nil {
 		return nil, err
@@ -99,7 +166,20 @@ func Start(o Options) (*Process, error) {
 	extra := []*os.File{resW, devnull, devnull, devnull, devnull}
 	var closeAfter []*os.File
 	closeAfter = append(closeAfter, resW)
+	pd := &Pending{res: resR}
+	if spec == "-" {
+		r, w, err := os.Pipe()
+		if err != nil {
+			resR.Close()
+			resW.Close()
+			return nil, err
+		}
+		extra = append(extra, r)
+		closeAfter = append(closeAfter, r)
+		pd.spec = w
+	}
 	p := &Process{Cmd: cmd}
+	pd.p = p
 	for i, f := range o.Passthrough {
 		if f != nil {
 			extra[1+i] = f
@@ -147,11 +227,23 @@ func Start(o Options) (*Process, error) {
 		for _, f := range closeAfter {
 			f.Close()
 		}
+		if pd.spec != nil {
+			pd.spec.Close()
+		}
+		if p.Attach != nil {
+			closeAttachment(p.Attach)
+		}
 		return nil, fmt.Errorf("start %s: %w", bin, err)
 	}
 	for _, f := range closeAfter {
 		f.Close()
 	}
+	return pd, nil
+}
+
+// report waits for the supervisor's one line on the start.
+func (pd *Pending) report() (*Process, error) {
+	p, cmd, resR := pd.p, pd.p.Cmd, pd.res
 	line, rerr := bufio.NewReader(resR).ReadBytes('\n')
 	resR.Close()
 	if len(line) == 0 {

@@ -36,6 +36,10 @@ const (
 	FdStdout  = 5
 	FdStderr  = 6
 	FdControl = 7
+	// FdSpec carries, to a supervisor started ahead of its container
+	// (`skiff-supervisor run -`, see Spawn), the path of its launch spec:
+	// one line, or nothing when the start is given up.
+	FdSpec = 8
 )
 
 // Launch describes a container to start.
@@ -56,6 +60,9 @@ type Launch struct {
 	// VolatileState: the container goes when it exits (--rm), so its
 	// state is written without waiting for the disk.
 	VolatileState bool `json:"volatileState,omitempty"`
+	// Diagnostics is where the supervisor's own stderr goes, for a
+	// supervisor started before the file's directory existed (Spawn).
+	Diagnostics string `json:"diagnostics,omitempty"`
 	// RootlessCgroups: cgroups may be unusable; failures to use them are
 	// not errors.
 	RootlessCgroups bool `json:"rootlessCgroups"`

@@ -6,6 +6,7 @@
 package main
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -46,7 +47,15 @@ func main() {
 	var code int
 	switch os.Args[1] {
 	case "run":
-		code = runContainer(os.Args[2])
+		spec := os.Args[2]
+		if spec == "-" {
+			var ok bool
+			if spec, ok = awaitSpec(); !ok {
+				// Given up before the container existed: nothing to do.
+				os.Exit(125)
+			}
+		}
+		code = runContainer(spec)
 	case "exec":
 		code = execProcess(os.Args[2])
 	default:
@@ -54,6 +63,18 @@ func main() {
 		code = 125
 	}
 	os.Exit(code)
+}
+
+// awaitSpec reads the launch spec's path from FdSpec, where skiff writes
+// it once the container is created and mounted (see supervisor.Spawn).
+func awaitSpec() (string, bool) {
+	f := os.NewFile(supervisor.FdSpec, "spec")
+	defer f.Close()
+	line, err := bufio.NewReader(f).ReadString('\n')
+	if err != nil {
+		return "", false
+	}
+	return strings.TrimSuffix(line, "\n"), true
 }
 
 // reporter sends the one Result line on descriptor 3.

@@ -28,6 +28,12 @@ func runContainer(path string) int {
 	if err := supervisor.ReadJSON(path, &l); err != nil {
 		return rep.fail(125, "read launch spec: %v", err)
 	}
+	if l.Diagnostics != "" {
+		if f, err := os.OpenFile(l.Diagnostics, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600); err == nil {
+			_ = unix.Dup2(int(f.Fd()), 2)
+			f.Close()
+		}
+	}
 	lock, err := state.Lock(l.LockPath)
 	if err != nil {
 		return rep.fail(125, "container %s is already running", short(l.ID))

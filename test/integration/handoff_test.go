@@ -54,6 +54,24 @@ func TestSupervisorHandoff(t *testing.T) {
 			}
 		})
 	}
+	// A supervisor started ahead of its container ends with the start
+	// that fails before it: no process stays.
+	t.Run("given up before the container", func(t *testing.T) {
+		sb := sb.in(t)
+		sb.OK("create", "--name", "taken", "bb", "true")
+		for _, args := range [][]string{
+			{"run", "--name", "taken", "bb", "true"},                // name in use: fails creating
+			{"run", "--rm", "--pull=never", "nosuch:image", "true"}, // no image
+			{"run", "--rm", "bb", "nosuchcommand"},                  // fails building the spec
+			{"run", "-d", "--rm", "bb", "nosuchcommand"},
+		} {
+			if r := sb.Skiff(args...); r.Code == 0 {
+				t.Errorf("%v succeeded: %s", args, r)
+			}
+		}
+		sb.OK("rm", "taken")
+		waitNoProcesses(t)
+	})
 	// A detached --rm container that ends at once is removed all the same.
 	sb.OK("run", "-d", "--rm", "--name", "brief", "bb", "true")
 	deadline := time.Now().Add(10 * time.Second)
