@@ -108,6 +108,9 @@ func (pd *Pending) Launch(specPath string) (*Process, error) {
 	pd.spec = nil
 	if err != nil {
 		pd.res.Close()
+		if pd.p.Attach != nil {
+			closeAttachment(pd.p.Attach)
+		}
 		_ = pd.p.Cmd.Wait()
 		return nil, fmt.Errorf("hand the launch spec to the supervisor: %w", err)
 	}
