@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/opencontainers/cgroups"
 	"golang.org/x/sys/unix"
 
 	"github.com/skiff-containers/skiff/internal/resources"
@@ -49,10 +50,7 @@ type Placement struct {
 }
 
 // Unified reports whether the host has the cgroup v2 hierarchy alone.
-func Unified() bool {
-	var st unix.Statfs_t
-	return unix.Statfs(Mountpoint, &st) == nil && st.Type == unix.CGROUP2_SUPER_MAGIC
-}
+func Unified() bool { return cgroups.IsCgroup2UnifiedMode() }
 
 // Place finds the cgroup of container id. As root it is /skiff/ID in
 // every hierarchy, v1 or v2. Rootless on cgroup v2 it is the scope

@@ -31,10 +31,6 @@ const (
 	scopeSlice = "user.slice"
 	// scopePrefix starts the scopes' names: skiff-ID.scope.
 	scopePrefix = "skiff"
-	// sdBooted is what libcontainer's systemd driver (like sd_booted(3))
-	// takes as proof that systemd runs the host; without it the driver
-	// refuses.
-	sdBooted = "/run/systemd/system"
 	// busTimeout bounds the question to the user manager, so a bus that
 	// hangs costs a start this much and then the cgroupfs placement.
 	busTimeout = 5 * time.Second
@@ -55,6 +51,13 @@ func scopePath(id string) string { return scopeSlice + ":" + scopePrefix + ":" +
 // IsScope reports whether cgroup path is container id's scope.
 func IsScope(path, id string) bool {
 	return filepath.Base(path) == scopeUnit(id)
+}
+
+// Own reports whether path is container id's own cgroup, as Place names
+// it: skiff/ID, or its scope. A container started where it could have
+// none shares its supervisor's, whose figures are not its own.
+func Own(path, id string) bool {
+	return strings.HasSuffix(path, "/skiff/"+id) || IsScope(path, id)
 }
 
 // systemdPlace places container id in a scope of the user's systemd
@@ -83,10 +86,11 @@ func UserManagerReachable() error {
 // /user.slice/user-1000.slice/user@1000.service), whose controllers are
 // those systemd delegates to the user.
 func userManager() (string, error) {
-	if fi, err := os.Stat(sdBooted); err != nil || !fi.IsDir() {
+	// What libcontainer's systemd driver goes by, so that the two agree.
+	if !systemd.IsRunningSystemd() {
 		return "", errors.New("the host does not run systemd")
 	}
-	addr, err := sessionBus(os.Getenv, func(p string) bool { _, err := os.Stat(p); return err == nil })
+	addr, err := systemd.DetectUserDbusSessionBusAddress()
 	if err != nil {
 		return "", err
 	}
@@ -128,18 +132,6 @@ func userManager() (string, error) {
 		return "", fmt.Errorf("the systemd user manager has no cgroup (%v)", v)
 	}
 	return cg, nil
-}
-
-// sessionBus is the session bus's address as libcontainer's driver finds
-// it: $DBUS_SESSION_BUS_ADDRESS, else $XDG_RUNTIME_DIR/bus if it exists.
-func sessionBus(getenv func(string) string, exists func(string) bool) (string, error) {
-	if a := getenv("DBUS_SESSION_BUS_ADDRESS"); a != "" {
-		return a, nil
-	}
-	if rt := getenv("XDG_RUNTIME_DIR"); rt != "" && exists(filepath.Join(rt, "bus")) {
-		return "unix:path=" + dbus.EscapeBusAddressValue(filepath.Join(rt, "bus")), nil
-	}
-	return "", errors.New("no session bus ($DBUS_SESSION_BUS_ADDRESS is not set, and there is no $XDG_RUNTIME_DIR/bus)")
 }
 
 // hostUID maps uid, the caller's, out of its user namespace through

@@ -2,28 +2,6 @@ package cgroup
 
 import "testing"
 
-func TestSessionBus(t *testing.T) {
-	for _, tc := range []struct {
-		name string
-		env  map[string]string
-		bus  bool // $XDG_RUNTIME_DIR/bus exists
-		want string
-	}{
-		{"address", map[string]string{"DBUS_SESSION_BUS_ADDRESS": "unix:path=/x/bus", "XDG_RUNTIME_DIR": "/run/user/1"}, true, "unix:path=/x/bus"},
-		{"runtime dir", map[string]string{"XDG_RUNTIME_DIR": "/run/user/1000"}, true, "unix:path=/run/user/1000/bus"},
-		{"runtime dir escaped", map[string]string{"XDG_RUNTIME_DIR": "/run/a b"}, true, "unix:path=/run/a%20b/bus"},
-		{"no socket", map[string]string{"XDG_RUNTIME_DIR": "/run/user/1000"}, false, ""},
-		{"nothing", nil, true, ""},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			got, err := sessionBus(func(k string) string { return tc.env[k] }, func(string) bool { return tc.bus })
-			if got != tc.want || (err == nil) != (tc.want != "") {
-				t.Errorf("got %q, %v; want %q", got, err, tc.want)
-			}
-		})
-	}
-}
-
 func TestHostUID(t *testing.T) {
 	for _, tc := range []struct {
 		name, uidMap string

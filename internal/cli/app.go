@@ -232,7 +232,11 @@ func (s *session) paths() (config.Paths, error) {
 		if _, err := os.Stat(s.global.configFile); err != nil {
 			return config.Paths{}, usagef("--config %s: %v", s.global.configFile, errorsUnwrapPath(err))
 		}
-		p.ConfigFile = s.global.configFile
+		abs, err := filepath.Abs(s.global.configFile)
+		if err != nil {
+			return config.Paths{}, err
+		}
+		p.ConfigFile = abs
 	}
 	return p, nil
 }

@@ -32,27 +32,18 @@ func (s *session) generateSystemd(c *cli.Context) error {
 	if c.NArg() != 1 {
 		return usagef("'%s' needs exactly one container", c.Command.HelpName)
 	}
-	_, ctr, err := s.lookupContainer(c.Args().First())
+	m, ctr, err := s.lookupContainer(c.Args().First())
 	if err != nil {
 		return err
 	}
-	self, err := os.Executable()
-	if err != nil {
-		return err
-	}
-	o := unitfile.Options{Skiff: self, Name: ctr.Name, StopTimeout: int(ctr.StopTimeoutOrDefault().Seconds()), New: c.Bool("new"), SDNotify: ctr.SDNotify,
+	// The unit uses the same store as this command.
+	o := unitfile.Options{Skiff: m.Self[0], Global: m.Self[1:], Name: ctr.Name, StopTimeout: int(ctr.StopTimeoutOrDefault().Seconds()), New: c.Bool("new"), SDNotify: ctr.SDNotify,
 		Restart: unitfile.RestartFor(ctr.Host.RestartPolicy.Name)}
 	if v := c.String("restart-policy"); v != "" {
 		if !slices.Contains(unitfile.RestartValues, v) {
 			return usagef("invalid --restart-policy %q: use one of %s", v, strings.Join(unitfile.RestartValues, ", "))
 		}
 		o.Restart = v
-	}
-	// The unit uses the same store as this command.
-	for _, g := range []string{"root", "runroot", "storage-driver", "config"} {
-		if c.IsSet(g) {
-			o.Global = append(o.Global, "--"+g, c.String(g))
-		}
 	}
 	if o.New {
 		if o.Create, err = unitfile.CreateArgs(ctr.CreateCommand, createTakesValue()); err != nil {

@@ -75,11 +75,10 @@ func (s *session) updateCommand() *cli.Command {
 				return usagef("'%s' needs at least one limit to change, such as --memory 256m", c.Command.HelpName)
 			}
 			f := limitValues(c, lists)
-			// Every value is checked before any container changes; swap
-			// is checked against each container's memory by Merge.
-			check := f
-			check.MemorySwap = ""
-			if _, err := resources.Parse(check); err != nil {
+			// Every value is checked before any container changes; the
+			// rules between values depend on each container's kept
+			// limits, and Merge checks them.
+			if err := resources.CheckValues(f); err != nil {
 				return usagef("%v", err)
 			}
 			return s.eachContainer(c, func(m *lifecycle.Manager, ctr *container.Container) error {

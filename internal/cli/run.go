@@ -463,9 +463,13 @@ func (s *session) manager() (*lifecycle.Manager, error) {
 	if err != nil {
 		return nil, err
 	}
-	// The command lines the monitor runs on this store when the container
-	// exits: removal for --rm, a start again for a restart policy.
+	// skiff on this very store, with absolute paths: what the monitor
+	// runs when a container exits (removal for --rm, a start again for a
+	// restart policy), and what a systemd unit runs.
 	again := []string{self, "--root", p.GraphRoot, "--runroot", p.RunRoot, "--storage-driver", store.Driver()}
+	if s.global.configFile != "" {
+		again = append(again, "--config", p.ConfigFile)
+	}
 	var registry string
 	if userns.Rootless() {
 		registry = userns.Registry(p.RunRoot)
@@ -478,7 +482,8 @@ func (s *session) manager() (*lifecycle.Manager, error) {
 		Containers:     container.NewStore(store.Storage()),
 		Rootless:       userns.Rootless(),
 		SingleMapping:  userns.CurrentMode() == userns.ModeSingle,
-		Cleanup:        append(again, "rm", "-f"),
+		Self:           again,
+		Cleanup:        append(again[:len(again):len(again)], "rm", "-f"),
 		Restarter:      append(again[:len(again):len(again)], "start"),
 	}, nil
 }
@@ -624,6 +629,10 @@ func (s *session) runAction(c *cli.Context, f *createFlags) error {
 	r, err := parseCreate(c, f)
 	if err != nil {
 		return err
+	}
+	// Before anything is pulled, replaced or recorded.
+	if err := lifecycle.CheckLogDriver(r.cfg); err != nil {
+		return usagef("%v", err)
 	}
 	m, err := s.manager()
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/skiff-containers/skiff/internal/buildinfo"
+	"github.com/skiff-containers/skiff/internal/cgroup"
 	"github.com/skiff-containers/skiff/internal/format"
 	"github.com/skiff-containers/skiff/internal/userns"
 )
@@ -129,10 +130,10 @@ func (s *session) infoAction(c *cli.Context) error {
 
 // cgroupVersion tells v2 (unified), hybrid, or v1 hosts apart.
 func cgroupVersion() string {
-	var st unix.Statfs_t
-	if unix.Statfs("/sys/fs/cgroup", &st) == nil && st.Type == unix.CGROUP2_SUPER_MAGIC {
+	if cgroup.Unified() {
 		return "v2"
 	}
+	var st unix.Statfs_t
 	if unix.Statfs("/sys/fs/cgroup/unified", &st) == nil && st.Type == unix.CGROUP2_SUPER_MAGIC {
 		return "hybrid"
 	}

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os/exec"
 	"strconv"
@@ -38,6 +39,11 @@ func (s *session) topAction(c *cli.Context) error {
 	}
 	out, err := exec.Command("ps", psArgs...).Output()
 	if err != nil {
+		// ps says what was wrong with its options on stderr.
+		var ee *exec.ExitError
+		if errors.As(err, &ee) && len(ee.Stderr) > 0 {
+			err = errors.New(strings.SplitN(strings.TrimSpace(string(ee.Stderr)), "\n", 2)[0])
+		}
 		return usagef("ps %s: %v", strings.Join(psArgs, " "), err)
 	}
 	lines := strings.Split(strings.TrimRight(string(out), "\n"), "\n")

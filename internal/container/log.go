@@ -2,6 +2,7 @@ package container
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"text/template"
@@ -72,7 +73,7 @@ func ParseLogConfig(driver string, opts []string) (LogConfig, error) {
 		if !hasValue {
 			return LogConfig{}, fmt.Errorf("invalid --log-opt %q: use KEY=VALUE", o)
 		}
-		if !contains(known, k) {
+		if !slices.Contains(known, k) {
 			if len(known) == 0 {
 				return LogConfig{}, fmt.Errorf("unsupported --log-opt %q: log driver %s takes no options", o, driver)
 			}
@@ -103,15 +104,6 @@ func ParseLogConfig(driver string, opts []string) (LogConfig, error) {
 		lc.Options[k] = v
 	}
 	return lc, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, e := range list {
-		if e == s {
-			return true
-		}
-	}
-	return false
 }
 
 // tagData is what a log tag template can name, as Docker's.

@@ -9,6 +9,7 @@
 package journal
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -157,7 +158,7 @@ func (w *Writer) Close() error {
 // AppendField appends one field in the native protocol's encoding.
 func AppendField(b []byte, key string, value []byte) []byte {
 	b = append(b, key...)
-	if !hasNewline(value) {
+	if bytes.IndexByte(value, '\n') < 0 {
 		b = append(b, '=')
 		b = append(b, value...)
 		return append(b, '\n')
@@ -166,13 +167,4 @@ func AppendField(b []byte, key string, value []byte) []byte {
 	b = binary.LittleEndian.AppendUint64(b, uint64(len(value)))
 	b = append(b, value...)
 	return append(b, '\n')
-}
-
-func hasNewline(b []byte) bool {
-	for _, c := range b {
-		if c == '\n' {
-			return true
-		}
-	}
-	return false
 }

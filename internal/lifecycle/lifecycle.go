@@ -42,6 +42,8 @@ type Manager struct {
 	Rootless bool
 	// SingleMapping: that namespace maps only the user's own id.
 	SingleMapping bool
+	// Self is the command line of skiff on this store.
+	Self []string
 	// Cleanup is the command line that removes a container after a
 	// detached --rm container exits; the container id is appended.
 	Cleanup []string
@@ -114,8 +116,8 @@ func (m *Manager) Start(ctx context.Context, c *container.Container, o StartOpti
 	if st.Status == container.StatusRunning {
 		return nil, fmt.Errorf("container %s %w", c.Name, ErrRunning)
 	}
-	if err := checkLogDriver(c); err != nil {
-		return nil, err
+	if err := CheckLogDriver(c.Config); err != nil {
+		return nil, fmt.Errorf("container %s: %w", c.Name, err)
 	}
 	if o.Restart == nil {
 		_ = os.Remove(c.StoppedMarker())
@@ -153,7 +155,7 @@ func (m *Manager) Start(ctx context.Context, c *container.Container, o StartOpti
 		p, err = o.Prestarted.Launch(launchPath)
 	} else {
 		so := supervisorOptions(c, o)
-		so.Spec, so.Diagnostics = launchPath, launch.Diagnostics
+		so.Spec = launchPath
 		p, err = supervisor.Start(so)
 	}
 	if err != nil {
@@ -283,7 +285,7 @@ func (m *Manager) launch(c *container.Container, rootfs string, o StartOptions) 
 	}
 	if p := c.Host.RestartPolicy; p.Restarts() && len(m.Restarter) > 0 {
 		l.Restart = &supervisor.RestartLaunch{
-			Policy: p.String(), Command: m.Restarter, Marker: c.StoppedMarker(),
+			Policy: p, Command: m.Restarter, Marker: c.StoppedMarker(),
 		}
 		if o.Restart != nil {
 			l.Restart.Count, l.Restart.Delay = o.Restart.Count, o.Restart.Delay

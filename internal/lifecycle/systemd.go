@@ -12,14 +12,15 @@ import (
 	"github.com/skiff-containers/skiff/internal/supervisor"
 )
 
-// checkLogDriver refuses to start a container whose output would go
-// nowhere: a journald container where journald does not run.
-func checkLogDriver(c *container.Container) error {
-	if c.Log.DriverName() != container.LogJournald {
+// CheckLogDriver refuses a container whose output would go nowhere: a
+// journald container where journald does not run. run checks before it
+// makes anything; Start checks again, for a container created earlier.
+func CheckLogDriver(cfg container.Config) error {
+	if cfg.Log.DriverName() != container.LogJournald {
 		return nil
 	}
 	if err := journal.Check(journal.Socket); err != nil {
-		return fmt.Errorf("container %s has log driver journald, but %v: start systemd-journald or create the container with another --log-driver", c.Name, err)
+		return fmt.Errorf("log driver journald, but %v: start systemd-journald or use another --log-driver", err)
 	}
 	return nil
 }

@@ -58,7 +58,7 @@ func (m *Manager) ownCgroup(c *container.Container, pid int) (string, map[string
 	if err != nil {
 		return "", nil, err
 	}
-	if !strings.HasSuffix(path, "/skiff/"+c.ID) && !cgroup.IsScope(path, c.ID) {
+	if !cgroup.Own(path, c.ID) {
 		// Started where no cgroup could be made for it (nothing was
 		// delegated then): it shares its supervisor's.
 		return "", nil, fmt.Errorf("it was started where skiff could make it no cgroup of its own")

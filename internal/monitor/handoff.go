@@ -14,6 +14,7 @@ import (
 	"github.com/skiff-containers/skiff/internal/journal"
 	"github.com/skiff-containers/skiff/internal/logfile"
 	"github.com/skiff-containers/skiff/internal/network/members"
+	"github.com/skiff-containers/skiff/internal/restart"
 	"github.com/skiff-containers/skiff/internal/sdnotify"
 	"github.com/skiff-containers/skiff/internal/state"
 )
@@ -26,7 +27,7 @@ type Handoff struct {
 	StartedAt time.Time
 	StatePath string
 	// VolatileState: write the exit state without waiting for the disk
-	// (see state.WriteVolatile).
+	// (see state.Write).
 	VolatileState bool
 	// LogPath is the json-file log; Journal, the fields of journald
 	// entries. Neither: the output is not kept.
@@ -51,7 +52,7 @@ type Handoff struct {
 	// (--sdnotify=container), relayed to NotifySocket, systemd's.
 	NotifyFd     int
 	NotifySocket string
-	// Restart is the container's restart policy (Policy empty: none).
+	// Restart is the container's restart policy (its zero value: none).
 	Restart Restart
 	// ReleaseFds are closed as soon as the container exits: they keep
 	// its network helpers alive.
@@ -100,8 +101,8 @@ func (h Handoff) Args() []string {
 	if h.OOMBase != nil {
 		a = append(a, "oombase="+strconv.FormatUint(*h.OOMBase, 10))
 	}
-	if r := h.Restart; r.Policy != "" {
-		a = append(a, "restart="+r.Policy, "restartcount="+strconv.Itoa(r.Count),
+	if r := h.Restart; r.Policy.Restarts() {
+		a = append(a, "restart="+r.Policy.String(), "restartcount="+strconv.Itoa(r.Count),
 			"restartdelay="+strconv.FormatInt(int64(r.Delay), 10), "restartmarker="+r.Marker)
 		for _, c := range r.Command {
 			a = append(a, "restartcmd="+c)
@@ -178,7 +179,7 @@ func ParseHandoff(args []string) (Handoff, error) {
 			n, err = strconv.ParseUint(v, 10, 64)
 			h.OOMBase = &n
 		case "restart":
-			h.Restart.Policy = v
+			h.Restart.Policy, err = restart.Parse(v)
 		case "restartcount":
 			h.Restart.Count, err = strconv.Atoi(v)
 		case "restartdelay":
@@ -286,11 +287,7 @@ func Run(h Handoff) int {
 		_ = unix.Unmount(h.Rootfs, unix.MNT_DETACH)
 	}
 	finished := time.Now().UTC()
-	write := state.Write
-	if h.VolatileState {
-		write = state.WriteVolatile
-	}
-	_ = write(h.StatePath, state.State{Status: state.StatusExited, StartedAt: h.StartedAt, FinishedAt: finished, ExitCode: code, OOMKilled: oom, RestartCount: h.Restart.Count})
+	_ = state.Write(h.StatePath, state.State{Status: state.StatusExited, StartedAt: h.StartedAt, FinishedAt: finished, ExitCode: code, OOMKilled: oom, RestartCount: h.Restart.Count}, h.VolatileState)
 	if holder != nil {
 		if h.HolderPath != "" {
 			os.Remove(h.HolderPath)

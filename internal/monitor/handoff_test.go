@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/skiff-containers/skiff/internal/journal"
+	"github.com/skiff-containers/skiff/internal/restart"
 )
 
 func TestHandoffArgsRoundTrip(t *testing.T) {
@@ -17,7 +18,7 @@ func TestHandoffArgsRoundTrip(t *testing.T) {
 		LockFd: 3, HolderFd: 4, OutR: -1, ErrR: -1, StdinW: -1, Master: 7, AIn: 8, AOut: 9, AErr: -1, ACtl: 10,
 		Journal:  []journal.Field{{Key: "CONTAINER_NAME", Value: "web"}, {Key: "CONTAINER_TAG", Value: "a=b\nc"}},
 		NotifyFd: 11, NotifySocket: "@systemd/notify", ID: "x",
-		Restart: Restart{Policy: "on-failure:3", Count: 2, Delay: 400 * time.Millisecond,
+		Restart: Restart{Policy: restart.Policy{Name: restart.OnFailure, MaxRetries: 3}, Count: 2, Delay: 400 * time.Millisecond,
 			Command: []string{"/bin/skiff", "--root", "/s", "start"}, Marker: "/run/x/stopped", Stdio: []int{12, 13, 14}},
 	}
 	got, err := ParseHandoff(h.Args())

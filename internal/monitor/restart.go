@@ -11,7 +11,7 @@ import (
 
 // Restart is a restart policy to carry out as the container exits.
 type Restart struct {
-	Policy string
+	Policy restart.Policy
 	// Count and Delay are the current start's: how many restarts the
 	// policy made before it, and how long it waited for it.
 	Count int
@@ -30,15 +30,11 @@ type Restart struct {
 // session of its own: it outlives this monitor, which exits now like any
 // other, so that whoever waits for the container sees it exit.
 func (r Restart) next(id string, code int, ran time.Duration) {
-	if r.Policy == "" || len(r.Command) == 0 {
+	if !r.Policy.Restarts() || len(r.Command) == 0 {
 		return
 	}
-	p, err := restart.Parse(r.Policy)
-	if err != nil {
-		return
-	}
-	_, err = os.Stat(r.Marker)
-	if !p.ShouldRestart(code, r.Count, err == nil) {
+	_, err := os.Stat(r.Marker)
+	if !r.Policy.ShouldRestart(code, r.Count, err == nil) {
 		return
 	}
 	delay := restart.Delay(r.Delay, ran)

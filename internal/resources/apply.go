@@ -11,53 +11,56 @@ import (
 )
 
 // Merge applies the flags that are given to old, as `update` does: what
-// is not given stays.
+// is not given stays, and the rules between flags hold for the result.
 func Merge(old Limits, f Flags) (Limits, error) {
-	n, err := Parse(Flags{
-		Memory: f.Memory, MemoryReservation: f.MemoryReservation, CPUs: f.CPUs, CPUShares: f.CPUShares,
-		CpusetCpus: f.CpusetCpus, CpusetMems: f.CpusetMems, PidsLimit: f.PidsLimit, BlkioWeight: f.BlkioWeight,
-		DeviceReadBps: f.DeviceReadBps, DeviceWriteBps: f.DeviceWriteBps, CgroupConf: f.CgroupConf,
-	})
+	n, err := parseEach(f)
 	if err != nil {
 		return old, err
 	}
 	l := old
-	set := func(given bool, apply func()) {
-		if given {
-			apply()
-		}
+	if f.Memory != "" {
+		l.Memory = n.Memory
 	}
-	set(f.Memory != "", func() { l.Memory = n.Memory })
-	set(f.MemoryReservation != "", func() { l.MemoryReservation = n.MemoryReservation })
-	set(f.CPUs != "", func() { l.CPUs = n.CPUs })
-	set(f.CPUShares != "", func() { l.CPUShares = n.CPUShares })
-	set(f.CpusetCpus != "", func() { l.CpusetCpus = n.CpusetCpus })
-	set(f.CpusetMems != "", func() { l.CpusetMems = n.CpusetMems })
-	set(f.PidsLimit != "", func() { l.PidsLimit = n.PidsLimit })
-	set(f.BlkioWeight != "", func() { l.BlkioWeight = n.BlkioWeight })
-	set(len(f.DeviceReadBps) > 0, func() { l.DeviceReadBps = n.DeviceReadBps })
-	set(len(f.DeviceWriteBps) > 0, func() { l.DeviceWriteBps = n.DeviceWriteBps })
-	set(len(f.CgroupConf) > 0, func() {
+	if f.MemoryReservation != "" {
+		l.MemoryReservation = n.MemoryReservation
+	}
+	if f.MemorySwap != "" {
+		l.MemorySwap = n.MemorySwap
+	}
+	if f.CPUs != "" {
+		l.CPUs = n.CPUs
+	}
+	if f.CPUShares != "" {
+		l.CPUShares = n.CPUShares
+	}
+	if f.CpusetCpus != "" {
+		l.CpusetCpus = n.CpusetCpus
+	}
+	if f.CpusetMems != "" {
+		l.CpusetMems = n.CpusetMems
+	}
+	if f.PidsLimit != "" {
+		l.PidsLimit = n.PidsLimit
+	}
+	if f.BlkioWeight != "" {
+		l.BlkioWeight = n.BlkioWeight
+	}
+	if len(f.DeviceReadBps) > 0 {
+		l.DeviceReadBps = n.DeviceReadBps
+	}
+	if len(f.DeviceWriteBps) > 0 {
+		l.DeviceWriteBps = n.DeviceWriteBps
+	}
+	if len(f.CgroupConf) > 0 {
 		// Settings add to those kept, as podman's update does.
 		l.CgroupConf = maps.Clone(l.CgroupConf)
 		if l.CgroupConf == nil {
 			l.CgroupConf = map[string]string{}
 		}
 		maps.Copy(l.CgroupConf, n.CgroupConf)
-	})
-	// Swap is checked against the memory limit it ends up with.
-	if f.MemorySwap != "" {
-		sw, err := Parse(Flags{Memory: fmt.Sprint(max(l.Memory, 6<<20)), MemorySwap: f.MemorySwap})
-		if err != nil {
-			return old, err
-		}
-		if l.Memory == 0 && sw.MemorySwap > 0 {
-			return old, fmt.Errorf("--memory-swap needs --memory")
-		}
-		l.MemorySwap = sw.MemorySwap
 	}
-	if l.MemorySwap > 0 && l.Memory > l.MemorySwap {
-		return old, fmt.Errorf("--memory %d is more than --memory-swap %d, which counts memory and swap together", l.Memory, l.MemorySwap)
+	if err := l.check(); err != nil {
+		return old, err
 	}
 	return l, nil
 }

@@ -48,6 +48,39 @@ type Flags struct {
 // Parse reads the flags as Docker does. The error names the flag and
 // what a valid value looks like.
 func Parse(f Flags) (Limits, error) {
+	l, err := parseEach(f)
+	if err != nil {
+		return l, err
+	}
+	return l, l.check()
+}
+
+// check holds the rules between flags, for a whole set of limits: the
+// parsed flags of run, or the kept limits with update's over them.
+func (l Limits) check() error {
+	if l.MemorySwap > 0 {
+		if l.Memory == 0 {
+			return fmt.Errorf("--memory-swap needs --memory")
+		}
+		if l.MemorySwap < l.Memory {
+			return fmt.Errorf("invalid --memory-swap %s: it counts memory and swap together, so it must be at least --memory (%s)", units.BytesSize(float64(l.MemorySwap)), units.BytesSize(float64(l.Memory)))
+		}
+	}
+	if l.Memory > 0 && l.MemoryReservation > l.Memory {
+		return fmt.Errorf("invalid --memory-reservation %s: it must not exceed --memory (%s)", units.BytesSize(float64(l.MemoryReservation)), units.BytesSize(float64(l.Memory)))
+	}
+	return nil
+}
+
+// CheckValues checks each flag's value on its own, as `update` does before
+// it changes anything.
+func CheckValues(f Flags) error {
+	_, err := parseEach(f)
+	return err
+}
+
+// parseEach reads each flag on its own.
+func parseEach(f Flags) (Limits, error) {
 	var l Limits
 	var err error
 	size := func(flag, v string, allowUnlimited bool) (int64, error) {
@@ -74,17 +107,6 @@ func Parse(f Flags) (Limits, error) {
 	}
 	if l.MemorySwap, err = size("--memory-swap", f.MemorySwap, true); err != nil {
 		return l, err
-	}
-	if l.MemorySwap > 0 {
-		if l.Memory == 0 {
-			return l, fmt.Errorf("--memory-swap needs --memory")
-		}
-		if l.MemorySwap < l.Memory {
-			return l, fmt.Errorf("invalid --memory-swap %q: it counts memory and swap together, so it must be at least --memory", f.MemorySwap)
-		}
-	}
-	if l.Memory > 0 && l.MemoryReservation > l.Memory {
-		return l, fmt.Errorf("invalid --memory-reservation %q: it must not exceed --memory", f.MemoryReservation)
 	}
 	if f.CPUs != "" {
 		c, err := strconv.ParseFloat(f.CPUs, 64)

@@ -94,15 +94,23 @@ func TestMerge(t *testing.T) {
 		f       Flags
 		check   func(Limits) bool
 		wantErr string
+		from    *Limits // nil: old
 	}{
 		{name: "only what is given", f: Flags{PidsLimit: "50"}, check: func(l Limits) bool { return l.PidsLimit == 50 && l.Memory == 64<<20 && l.CPUs == 1 }},
 		{name: "memory and swap", f: Flags{Memory: "128m", MemorySwap: "256m"}, check: func(l Limits) bool { return l.Memory == 128<<20 && l.MemorySwap == 256<<20 }},
 		{name: "swap checked against the memory kept", f: Flags{MemorySwap: "32m"}, wantErr: "at least --memory"},
 		{name: "bad value", f: Flags{CPUs: "x"}, wantErr: "invalid --cpus"},
+		{name: "reservation over the memory kept", f: Flags{MemoryReservation: "1g"}, wantErr: "must not exceed"},
+		{name: "memory under the reservation kept", f: Flags{Memory: "8m"}, wantErr: "must not exceed", from: &Limits{Memory: 64 << 20, MemoryReservation: 32 << 20}},
+		{name: "memory over the swap kept", f: Flags{Memory: "1g"}, wantErr: "at least --memory", from: &Limits{Memory: 64 << 20, MemorySwap: 128 << 20}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			l, err := Merge(old, tt.f)
+			from := old
+			if tt.from != nil {
+				from = *tt.from
+			}
+			l, err := Merge(from, tt.f)
 			checkLimits(t, l, err, tt.wantErr, tt.check)
 		})
 	}

@@ -41,17 +41,12 @@ type State struct {
 }
 
 // Write replaces the state file atomically and durably: the exit code of a
-// container must survive a crash of the machine right after.
-func Write(path string, st State) error {
-	return WriteFileAtomic(path, st.encode(), 0o600)
-}
-
-// WriteVolatile replaces the state file atomically but does not wait for
-// the disk: for a container removed when it exits (--rm), whose record
-// containers/storage does not sync either. After a crash its state may be
-// missing or torn, which readers take for an exited container.
-func WriteVolatile(path string, st State) error {
-	return writeFile(path, st.encode(), 0o600, false)
+// container must survive a crash of the machine right after. A volatile
+// container's (--rm: it goes when it exits, and containers/storage does
+// not sync its record either) is not waited for on the disk; after a crash
+// it may be missing or torn, which readers take for an exited container.
+func Write(path string, st State, volatile bool) error {
+	return writeFile(path, st.encode(), 0o600, !volatile)
 }
 
 // encode writes what encoding/json would for State, without linking it

@@ -19,11 +19,7 @@ func TestWriteReadsBackWithEncodingJSON(t *testing.T) {
 	for i, want := range tests {
 		p := filepath.Join(t.TempDir(), "state.json")
 		// Durable or volatile, the same bytes land under the same name.
-		write := Write
-		if i%2 == 1 {
-			write = WriteVolatile
-		}
-		if err := write(p, want); err != nil {
+		if err := Write(p, want, i%2 == 1); err != nil {
 			t.Fatal(err)
 		}
 		if left, _ := filepath.Glob(filepath.Join(filepath.Dir(p), ".*")); len(left) > 0 {

@@ -1,6 +1,6 @@
 // Package stats measures a running container: CPU time, memory, processes,
 // block and network I/O. It reads the container's cgroup where it has one
-// (skiff as root) and otherwise sums what /proc says of the container's
+// of its own and otherwise sums what /proc says of the container's
 // processes, so it also works rootless on hosts that give users no
 // cgroups.
 package stats
@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/skiff-containers/skiff/internal/cgroup"
 )
 
 // Snapshot is one reading.
@@ -159,9 +161,8 @@ func netDev(pid int) (rx, tx uint64) {
 }
 
 // memoryCgroup is the container's memory cgroup directory, if it has one
-// of its own (named for its id) that can be read (v2, or v1's memory
-// hierarchy). A rootless container sits in its user's cgroup, whose
-// figures are not the container's.
+// of its own (cgroup.Own) that can be read (v2, or v1's memory
+// hierarchy).
 func memoryCgroup(pid int, id string) string {
 	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cgroup")
 	if err != nil {
@@ -169,15 +170,15 @@ func memoryCgroup(pid int, id string) string {
 	}
 	for _, l := range strings.Split(string(data), "\n") {
 		f := strings.SplitN(l, ":", 3)
-		if len(f) != 3 || !strings.Contains(f[2], id) {
+		if len(f) != 3 || !cgroup.Own(f[2], id) {
 			continue
 		}
 		var dir string
 		switch {
 		case f[0] == "0" && f[1] == "":
-			dir = filepath.Join("/sys/fs/cgroup", f[2])
+			dir = filepath.Join(cgroup.Mountpoint, f[2])
 		case strings.Contains(","+f[1]+",", ",memory,"):
-			dir = filepath.Join("/sys/fs/cgroup/memory", f[2])
+			dir = filepath.Join(cgroup.Mountpoint, "memory", f[2])
 		default:
 			continue
 		}

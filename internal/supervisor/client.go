@@ -65,9 +65,10 @@ type Options struct {
 	// Passthrough are the caller's stdin (nil: none), stdout and stderr,
 	// for a container with the passthrough log driver (not attached).
 	Passthrough [3]*os.File
-	// Diagnostics is the file the supervisor's own stderr goes to. It
-	// must not be the CLI's: whoever reads the CLI's output to its end
-	// would wait for the container.
+	// Diagnostics is the file an exec supervisor's own stderr goes to (a
+	// run supervisor opens the one its launch spec names). It must not be
+	// the CLI's: whoever reads the CLI's output to its end would wait for
+	// the container.
 	Diagnostics string
 }
 

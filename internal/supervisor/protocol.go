@@ -27,6 +27,7 @@ import (
 
 	"github.com/skiff-containers/skiff/internal/journal"
 	"github.com/skiff-containers/skiff/internal/network"
+	"github.com/skiff-containers/skiff/internal/restart"
 )
 
 // Descriptor numbers in the supervisor.
@@ -60,8 +61,9 @@ type Launch struct {
 	// VolatileState: the container goes when it exits (--rm), so its
 	// state is written without waiting for the disk.
 	VolatileState bool `json:"volatileState,omitempty"`
-	// Diagnostics is where the supervisor's own stderr goes, for a
-	// supervisor started before the file's directory existed (Spawn).
+	// Diagnostics is where the supervisor's own stderr goes: a run
+	// supervisor may start before the file's directory exists (Spawn), so
+	// it opens the file itself.
 	Diagnostics string `json:"diagnostics,omitempty"`
 	// RootlessCgroups: cgroups may be unusable; failures to use them are
 	// not errors.
@@ -104,7 +106,7 @@ type Launch struct {
 
 // RestartLaunch is a restart policy to carry out.
 type RestartLaunch struct {
-	Policy string `json:"policy"`
+	Policy restart.Policy `json:"policy"`
 	// Count and Delay are this start's, when the policy made it.
 	Count int           `json:"count,omitempty"`
 	Delay time.Duration `json:"delay,omitempty"`

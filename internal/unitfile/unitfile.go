@@ -6,6 +6,9 @@ package unitfile
 import (
 	"fmt"
 	"strings"
+
+	"github.com/skiff-containers/skiff/internal/restart"
+	"github.com/skiff-containers/skiff/internal/sdnotify"
 )
 
 // Options describe the container and how the unit runs it.
@@ -35,7 +38,7 @@ var RestartValues = []string{"no", "on-success", "on-failure", "on-abnormal", "o
 // runs without a policy of its own.
 func RestartFor(policy string) string {
 	switch policy {
-	case "always", "unless-stopped":
+	case restart.Always, restart.UnlessStopped:
 		return "always"
 	}
 	return "on-failure"
@@ -56,25 +59,22 @@ func Generate(o Options) string {
 	b.WriteString("[Unit]\n")
 	fmt.Fprintf(&b, "Description=skiff container %s\n", o.Name)
 	b.WriteString("Wants=network-online.target\nAfter=network-online.target\n\n[Service]\n")
-	restart := o.Restart
-	if restart == "" {
-		restart = "on-failure"
+	onExit := o.Restart
+	if onExit == "" {
+		onExit = RestartFor(restart.No)
 	}
-	fmt.Fprintf(&b, "Type=notify\nNotifyAccess=all\nRestart=%s\n", restart)
+	fmt.Fprintf(&b, "Type=notify\nNotifyAccess=all\nRestart=%s\n", onExit)
 	fmt.Fprintf(&b, "TimeoutStopSec=%d\n", o.StopTimeout+60)
 	if o.New {
 		b.WriteString("ExecStartPre=/bin/rm -f %t/%n.ctr-id\n")
-		notify := "supervisor"
-		if o.SDNotify == "container" {
+		notify := sdnotify.ModeSupervisor
+		if o.SDNotify == sdnotify.ModeContainer {
 			notify = o.SDNotify
 		}
-		run := []string{"run", "--cidfile=%t/%n.ctr-id", "--replace", "--rm", "-d", "--sdnotify=" + notify, "--name", o.Name}
-		args := make([]string, 0, len(run)+len(o.Create))
-		for _, a := range append(run, o.Create...) {
-			if strings.HasPrefix(a, "--cidfile=%t") {
-				args = append(args, a)
-				continue
-			}
+		// The cidfile's %t is systemd's to expand; every other word,
+		// the container's own included, is quoted.
+		args := []string{"run --cidfile=%t/%n.ctr-id --replace --rm -d", quote("--sdnotify=" + notify), "--name", name}
+		for _, a := range o.Create {
 			args = append(args, quote(a))
 		}
 		fmt.Fprintf(&b, "ExecStart=%s %s\n", skiff, strings.Join(args, " "))

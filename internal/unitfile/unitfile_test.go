@@ -83,3 +83,13 @@ func TestGenerateNewSDNotify(t *testing.T) {
 		}
 	}
 }
+
+// Only the unit's own cidfile is left for systemd to expand: the
+// container's arguments are quoted, specifiers and all.
+func TestGenerateNewQuotesContainerArgs(t *testing.T) {
+	u := Generate(Options{Skiff: "/s", Name: "x", New: true, Create: []string{"img", "--cidfile=%tX", "a b"}})
+	want := "ExecStart=/s run --cidfile=%t/%n.ctr-id --replace --rm -d --sdnotify=supervisor --name x img \"--cidfile=%%tX\" \"a b\"\n"
+	if !strings.Contains(u, want) {
+		t.Errorf("unit lacks %q:\n%s", want, u)
+	}
+}

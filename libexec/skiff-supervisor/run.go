@@ -171,11 +171,7 @@ func runContainer(path string) int {
 		}
 		warnings = append(warnings, netw.warnings...)
 	}
-	write := state.Write
-	if l.VolatileState {
-		write = state.WriteVolatile
-	}
-	if err := write(l.StatePath, rs); err != nil {
+	if err := state.Write(l.StatePath, rs, l.VolatileState); err != nil {
 		_ = ctr.Signal(unix.SIGKILL)
 		_ = ctr.Destroy()
 		return fail(125, "record state: %v", err)

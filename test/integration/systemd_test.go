@@ -130,7 +130,8 @@ func TestGenerateSystemd(t *testing.T) {
 	sb.OK("run", "-dit", "--name", "web", "--network", "none", "-e", "MSG=hello $USER \"world\" 100%", "bb",
 		"sh", "-c", `echo "$MSG" > /tmp/msg; sleep 300`)
 	plain := sb.OK("generate", "systemd", "web").Out
-	for _, want := range []string{"Type=notify", "NotifyAccess=all", " start web\n", " stop -t 10 web\n", "TimeoutStopSec=70"} {
+	// The unit names this store by absolute paths: systemd runs it from /.
+	for _, want := range []string{"Type=notify", "NotifyAccess=all", " start web\n", " stop -t 10 web\n", "TimeoutStopSec=70", " --root /", " --runroot /"} {
 		if !strings.Contains(plain, want) {
 			t.Errorf("unit lacks %q:\n%s", want, plain)
 		}
