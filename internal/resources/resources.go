@@ -156,7 +156,7 @@ func parseEach(f Flags) (Limits, error) {
 
 // cgroupFile is a cgroup v2 interface file a container may set: a
 // controller's, not the core's (cgroup.procs and the like are skiff's).
-var cgroupFile = regexp.MustCompile(`^[a-z]+\.[a-z_.]+$`)
+var cgroupFile = regexp.MustCompile(`^[a-z]+\.[A-Za-z0-9_.]+$`)
 
 func parseCgroupConf(vals []string) (map[string]string, error) {
 	if len(vals) == 0 {

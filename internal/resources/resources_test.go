@@ -28,6 +28,11 @@ func TestParse(t *testing.T) {
 		{name: "zero pids", f: Flags{PidsLimit: "0"}, wantErr: "invalid --pids-limit"},
 		{name: "blkio range", f: Flags{BlkioWeight: "1001"}, wantErr: "invalid --blkio-weight"},
 		{name: "rate", f: Flags{DeviceReadBps: []string{"/dev/sda"}}, wantErr: "DEVICE:RATE"},
+		{name: "cgroup-conf", f: Flags{CgroupConf: []string{"memory.high=50331648", "hugetlb.2MB.max=0"}}, check: func(l Limits) bool {
+			return l.CgroupConf["memory.high"] == "50331648" && l.CgroupConf["hugetlb.2MB.max"] == "0"
+		}},
+		{name: "cgroup-conf core file", f: Flags{CgroupConf: []string{"cgroup.procs=1"}}, wantErr: "invalid --cgroup-conf"},
+		{name: "cgroup-conf path", f: Flags{CgroupConf: []string{"../memory.max=1"}}, wantErr: "invalid --cgroup-conf"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
