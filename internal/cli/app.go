@@ -258,8 +258,8 @@ func (s *session) config() (config.Config, error) {
 	return c, nil
 }
 
-// openStore enters the user namespace (re-executing skiff; this process
-// then only waits and exits) and opens the image store.
+// openStore checks that the user namespace was entered (the constructor in
+// internal/userns did it before main) and opens the image store.
 func (s *session) openStore() (*imagestore.Store, error) {
 	if s.store != nil {
 		return s.store, nil
@@ -279,10 +279,12 @@ func (s *session) openStore() (*imagestore.Store, error) {
 	if driver != "" && driver != "overlay" && driver != "vfs" {
 		return nil, usagef("storage driver %q is not supported: use overlay or vfs", driver)
 	}
-	if err := config.EnsurePrivateDir(p.RunRoot, os.Getuid()); err != nil {
+	// The constructor's refusal of a run root that is not the user's
+	// names the real ids, so it goes first.
+	if err := userns.Enter(func(msg string) { s.warnf("%s", msg) }); err != nil {
 		return nil, err
 	}
-	if err := userns.Enter(func(msg string) { s.warnf("%s", msg) }); err != nil {
+	if err := config.EnsurePrivateDir(p.RunRoot, os.Getuid()); err != nil {
 		return nil, err
 	}
 	st, err := imagestore.Open(imagestore.Options{

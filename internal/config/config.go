@@ -55,10 +55,16 @@ func DefaultPaths(getenv Env, uid int) (Paths, error) {
 	return p, nil
 }
 
-// EnsurePrivateDir creates dir with mode 0700 if missing and refuses one that
-// another user owns: the /tmp fallback for the run root is shared ground.
+// EnsurePrivateDir creates dir with mode 0700 if missing and refuses one
+// that is a symbolic link, not a directory, or another user's: the /tmp
+// fallback for the run root is shared ground. A rootless skiff's
+// constructor (internal/userns) has checked the same before it touched
+// anything in dir; this guards root and the cases it does not run in.
 func EnsurePrivateDir(dir string, uid int) error {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := os.MkdirAll(filepath.Dir(dir), 0o700); err != nil {
+		return fmt.Errorf("create %s: %w", filepath.Dir(dir), err)
+	}
+	if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, os.ErrExist) {
 		return fmt.Errorf("create %s: %w", dir, err)
 	}
 	fi, err := os.Lstat(dir)
@@ -66,10 +72,10 @@ func EnsurePrivateDir(dir string, uid int) error {
 		return err
 	}
 	if !fi.IsDir() {
-		return fmt.Errorf("%s is not a directory", dir)
+		return fmt.Errorf("%s is not a directory (a symbolic link or another file is in its place): remove it, or set XDG_RUNTIME_DIR or --runroot to a directory of your own", dir)
 	}
 	if owner, ok := ownerOf(fi); ok && owner != uid && uid >= 0 {
-		return fmt.Errorf("%s belongs to uid %d, not to you (uid %d): remove it or set XDG_RUNTIME_DIR", dir, owner, uid)
+		return fmt.Errorf("%s belongs to uid %d, not to you (uid %d): remove it, or set XDG_RUNTIME_DIR or --runroot to a directory of your own", dir, owner, uid)
 	}
 	return nil
 }

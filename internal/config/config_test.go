@@ -83,11 +83,54 @@ func TestLoad(t *testing.T) {
 }
 
 func TestEnsurePrivateDir(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "run")
-	if err := EnsurePrivateDir(dir, os.Getuid()); err != nil {
-		t.Fatal(err)
+	tests := []struct {
+		name    string
+		plant   func(t *testing.T, dir string)
+		uid     int
+		wantErr string
+	}{
+		{name: "missing is made", plant: func(t *testing.T, dir string) {}, uid: os.Getuid()},
+		{name: "own directory", plant: func(t *testing.T, dir string) { mustMkdir(t, dir) }, uid: os.Getuid()},
+		{name: "a link to a directory", plant: func(t *testing.T, dir string) {
+			target := dir + ".target"
+			mustMkdir(t, target)
+			if err := os.Symlink(target, dir); err != nil {
+				t.Fatal(err)
+			}
+		}, uid: os.Getuid(), wantErr: "is not a directory"},
+		{name: "a file", plant: func(t *testing.T, dir string) {
+			if err := os.WriteFile(dir, nil, 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}, uid: os.Getuid(), wantErr: "is not a directory"},
+		{name: "another user's", plant: func(t *testing.T, dir string) { mustMkdir(t, dir) }, uid: os.Getuid() + 1,
+			wantErr: "belongs to uid"},
 	}
-	if err := EnsurePrivateDir(dir, os.Getuid()+1); err == nil {
-		t.Fatal("accepted a directory owned by another user")
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "parent", "run")
+			mustMkdir(t, filepath.Dir(dir))
+			tt.plant(t, dir)
+			err := EnsurePrivateDir(dir, tt.uid)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fi, err := os.Lstat(dir); err != nil || !fi.IsDir() {
+				t.Fatalf("%s: %v %v", dir, fi, err)
+			}
+		})
+	}
+}
+
+func mustMkdir(t *testing.T, dir string) {
+	t.Helper()
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -131,19 +131,20 @@ static int write_file(const char *path, const char *data) {
 
 // runroot mirrors internal/config: --runroot, else $XDG_RUNTIME_DIR/skiff,
 // else $TMPDIR (or /tmp)/skiff-run-UID. Global flags come before the
-// command word, so only those are read.
-static void runroot(int argc, char **argv, uid_t uid, char *out, size_t len) {
+// command word, so only those are read. Returns 1 for the last, the
+// fallback in a directory every user can write to.
+static int runroot(int argc, char **argv, uid_t uid, char *out, size_t len) {
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (a[0] != '-')
 			break;
 		if (strcmp(a, "--runroot") == 0 && i + 1 < argc) {
 			snprintf(out, len, "%s", argv[i + 1]);
-			return;
+			return 0;
 		}
 		if (strncmp(a, "--runroot=", 10) == 0) {
 			snprintf(out, len, "%s", a + 10);
-			return;
+			return 0;
 		}
 		if (!strcmp(a, "--root") || !strcmp(a, "--storage-driver") || !strcmp(a, "--config") || !strcmp(a, "--log-level"))
 			i++;
@@ -151,10 +152,11 @@ static void runroot(int argc, char **argv, uid_t uid, char *out, size_t len) {
 	const char *rt = getenv("XDG_RUNTIME_DIR");
 	if (rt && *rt) {
 		snprintf(out, len, "%s/skiff", rt);
-		return;
+		return 0;
 	}
 	const char *tmp = getenv("TMPDIR");
 	snprintf(out, len, "%s/skiff-run-%u", tmp && *tmp ? tmp : "/tmp", uid);
+	return 1;
 }
 
 // needs_namespace: help and version need no store, and neither does a bare
@@ -174,23 +176,35 @@ static int needs_namespace(int argc, char **argv) {
 	return 0;
 }
 
-static int try_join(const char *dir) {
-	DIR *d = opendir(dir);
-	if (!d)
+// try_join works below reg, the registry's descriptor, and follows no
+// symbolic link: nothing in it is opened or removed by name from the root.
+static int try_join(int reg) {
+	int dfd = dup(reg);
+	if (dfd < 0)
 		return 0;
+	DIR *d = fdopendir(dfd);
+	if (!d) {
+		close(dfd);
+		return 0;
+	}
 	struct dirent *e;
 	int joined = 0;
 	while (!joined && (e = readdir(d))) {
 		if (e->d_name[0] < '1' || e->d_name[0] > '9')
 			continue;
-		char path[PATH_MAX];
-		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-		int fd = open(path, O_RDWR | O_CLOEXEC);
+		if (e->d_type != DT_REG && e->d_type != DT_UNKNOWN)
+			continue;
+		int fd = openat(reg, e->d_name, O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 		if (fd < 0)
 			continue;
+		struct stat fst;
+		if (fstat(fd, &fst) < 0 || !S_ISREG(fst.st_mode)) {
+			close(fd);
+			continue;
+		}
 		if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
 			// Its supervisor is gone.
-			unlink(path);
+			unlinkat(reg, e->d_name, 0);
 			close(fd);
 			continue;
 		}
@@ -332,15 +346,93 @@ static void mkdir_p(const char *path) {
 			*p = '/';
 		}
 	}
-	mkdir(tmp, 0700);
+}
+
+// private_dir makes (if missing) and opens the directory name below dirfd,
+// refusing a symbolic link, anything but a directory, and a directory of
+// another user's: another local user may have made the /tmp fallback first
+// and put a link in it, and we must not create or remove files through
+// it. strict (the fallback) also refuses any access for group or others.
+// The ids in the message are the real ones: we are not in a namespace yet.
+static int private_dir(int dirfd, const char *name, const char *shown, uid_t uid, int strict) {
+	if (mkdirat(dirfd, name, 0700) < 0 && errno != EEXIST) {
+		snprintf(skiff_userns_error, sizeof skiff_userns_error, "create %s: %s", shown, strerror(errno));
+		return -1;
+	}
+	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ELOOP || errno == ENOTDIR)
+			snprintf(skiff_userns_error, sizeof skiff_userns_error,
+				 "%s is not a directory (a symbolic link or another file is in its place): remove it, or set XDG_RUNTIME_DIR or --runroot to a directory of your own", shown);
+		else
+			snprintf(skiff_userns_error, sizeof skiff_userns_error, "open %s: %s", shown, strerror(errno));
+		return -1;
+	}
+	struct stat st;
+	if (fstat(fd, &st) < 0) {
+		snprintf(skiff_userns_error, sizeof skiff_userns_error, "stat %s: %s", shown, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (st.st_uid != uid) {
+		snprintf(skiff_userns_error, sizeof skiff_userns_error,
+			 "%s belongs to uid %u, not to you (uid %u): remove it, or set XDG_RUNTIME_DIR or --runroot to a directory of your own", shown, (unsigned)st.st_uid, (unsigned)uid);
+		close(fd);
+		return -1;
+	}
+	if (strict && (st.st_mode & 077) != 0) {
+		snprintf(skiff_userns_error, sizeof skiff_userns_error,
+			 "%s is open to other users (mode %04o): it must be 0700; run chmod 0700 %s, or set XDG_RUNTIME_DIR", shown, (unsigned)(st.st_mode & 07777), shown);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+// open_registry opens <runroot>/userns through private directories. The
+// run root's parent is the user's choice (--runroot, XDG_RUNTIME_DIR) or
+// the shared temporary directory, so it is taken as it is; the run root
+// and everything below it are not.
+static int open_registry(const char *rr, int fallback, uid_t uid) {
+	char parent[PATH_MAX];
+	snprintf(parent, sizeof parent, "%s", rr);
+	size_t n = strlen(parent);
+	while (n > 1 && parent[n - 1] == '/')
+		parent[--n] = 0;
+	char *slash = strrchr(parent, '/');
+	const char *base;
+	int pfd;
+	if (!fallback)
+		mkdir_p(parent);
+	if (!slash) {
+		base = parent;
+		pfd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	} else {
+		*slash = 0;
+		base = slash + 1;
+		pfd = open(slash == parent ? "/" : parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	}
+	if (pfd < 0) {
+		snprintf(skiff_userns_error, sizeof skiff_userns_error, "open the parent of %s: %s", rr, strerror(errno));
+		return -1;
+	}
+	int rfd = private_dir(pfd, base, rr, uid, fallback);
+	close(pfd);
+	if (rfd < 0)
+		return -1;
+	char shown[PATH_MAX + 8];
+	snprintf(shown, sizeof shown, "%s/userns", rr);
+	int reg = private_dir(rfd, "userns", shown, uid, 0);
+	close(rfd);
+	return reg;
 }
 
 // hold registers this process in the registry while it lives; the
 // descriptor is close-on-exec, so programs we start do not inherit it.
-static void hold(const char *reg) {
-	char path[PATH_MAX];
-	snprintf(path, sizeof path, "%s/%d", reg, getpid());
-	int fd = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0600);
+static void hold(int reg) {
+	char name[32];
+	snprintf(name, sizeof name, "%d", getpid());
+	int fd = openat(reg, name, O_CREAT | O_RDWR | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd >= 0 && flock(fd, LOCK_EX) < 0)
 		close(fd);
 }
@@ -356,13 +448,17 @@ __attribute__((constructor)) static void skiff_userns_enter(int argc, char **arg
 		return;
 	skiff_userns_uid = uid;
 	skiff_userns_gid = gid;
-	char rr[PATH_MAX], reg[PATH_MAX], lockpath[PATH_MAX];
-	runroot(argc, argv, uid, rr, sizeof rr);
-	snprintf(reg, sizeof reg, "%s/userns", rr);
+	char rr[PATH_MAX];
+	int fallback = runroot(argc, argv, uid, rr, sizeof rr);
+	// Nothing is created, opened or removed before the run root is known
+	// to be ours.
+	int reg = open_registry(rr, fallback, uid);
+	if (reg < 0) {
+		skiff_userns_state = -1;
+		return;
+	}
 	// One creator at a time: others wait, then join what it made.
-	mkdir_p(reg);
-	snprintf(lockpath, sizeof lockpath, "%s/.create.lock", reg);
-	int lock = open(lockpath, O_CREAT | O_RDWR | O_CLOEXEC, 0600);
+	int lock = openat(reg, ".create.lock", O_CREAT | O_RDWR | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (lock >= 0)
 		flock(lock, LOCK_EX);
 	int joined = try_join(reg);
@@ -371,6 +467,7 @@ __attribute__((constructor)) static void skiff_userns_enter(int argc, char **arg
 		if (skiff_userns_state > 0)
 			hold(reg);
 	}
+	close(reg);
 	if (lock >= 0)
 		close(lock);
 	if (joined) {
