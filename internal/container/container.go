@@ -380,6 +380,7 @@ func (cs *Store) Mount(c *Container) (string, error) {
 // Unmount undoes Mount. A mount gone with the namespace that held it is
 // not an error.
 func (cs *Store) Unmount(c *Container) error {
+	cs.unmountMapped(c)
 	if _, err := cs.s.Unmount(c.ID, true); err != nil && !errors.Is(err, storage.ErrLayerNotMounted) {
 		return fmt.Errorf("unmount %s: %w", c.Name, err)
 	}

@@ -82,7 +82,35 @@ func Open(o Options) (*Store, error) {
 	}
 	st := &Store{s: s}
 	st.cleanTemp()
+	if !o.Rootless {
+		restorePrivate(o.GraphRoot)
+	}
 	return st, nil
+}
+
+// restorePrivate closes the graph root again where an earlier skiff opened
+// it to other users' search (mode 0701) for --userns=auto containers, and
+// with it the container and layer directories it opened below. Containers
+// with their own user namespace now reach their root file system through
+// the run root instead (container.Store.MappedRoot).
+func restorePrivate(graphRoot string) {
+	fi, err := os.Stat(graphRoot)
+	if err != nil || fi.Mode().Perm()&0o001 == 0 {
+		return
+	}
+	_ = os.Chmod(graphRoot, fi.Mode().Perm()&^0o001)
+	for _, dir := range []string{"overlay", "vfs", "overlay-containers"} {
+		ents, _ := os.ReadDir(filepath.Join(graphRoot, dir))
+		for _, e := range ents {
+			p := filepath.Join(graphRoot, dir, e.Name())
+			if fi, err := os.Lstat(p); err == nil && fi.IsDir() && fi.Mode().Perm() == 0o701 {
+				_ = os.Chmod(p, 0o700)
+			}
+		}
+	}
+	if fi, err := os.Lstat(filepath.Join(graphRoot, "overlay-containers")); err == nil && fi.Mode().Perm() == 0o701 {
+		_ = os.Chmod(filepath.Join(graphRoot, "overlay-containers"), 0o700)
+	}
 }
 
 // Close releases the store.

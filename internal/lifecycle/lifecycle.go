@@ -128,22 +128,19 @@ func (m *Manager) Start(ctx context.Context, c *container.Container, o StartOpti
 	if err != nil {
 		return nil, err
 	}
-	if len(c.UIDMap) > 0 {
-		// The container's root is an unprivileged host id: it must be
-		// able to reach its root file system and its bind-mounted files
-		// through the store's directories, which are private to root.
-		graphRoot := m.Images.GraphRoot()
-		for _, p := range []string{rootfs, c.Dir} {
-			if err := allowTraverse(filepath.Dir(p), graphRoot); err != nil {
-				_ = m.Containers.Unmount(c)
-				return nil, err
-			}
-		}
+	storeRoot := rootfs
+	if rootfs, err = m.Containers.MappedRoot(c, rootfs); err != nil {
+		_ = m.Containers.Unmount(c)
+		return nil, err
 	}
 	launch, err := m.launch(c, rootfs, o)
 	if err != nil {
 		_ = m.Containers.Unmount(c)
 		return nil, err
+	}
+	launch.Unmount = []string{rootfs}
+	if storeRoot != rootfs {
+		launch.Unmount = append(launch.Unmount, storeRoot)
 	}
 	launchPath := filepath.Join(c.RunDir, "launch.json")
 	launch.Diagnostics = filepath.Join(c.RunDir, "supervisor.log")
@@ -301,25 +298,6 @@ func notifySocket(c *container.Container) string {
 		return ""
 	}
 	return os.Getenv("NOTIFY_SOCKET")
-}
-
-// allowTraverse gives others search (not read) permission on dir and each
-// parent up to and including stop.
-func allowTraverse(dir, stop string) error {
-	for p := dir; ; p = filepath.Dir(p) {
-		fi, err := os.Stat(p)
-		if err != nil {
-			return err
-		}
-		if fi.Mode().Perm()&0o001 == 0 {
-			if err := os.Chmod(p, fi.Mode().Perm()|0o001); err != nil {
-				return fmt.Errorf("open %s for the container's user namespace: %w", p, err)
-			}
-		}
-		if p == stop || p == filepath.Dir(p) || !strings.HasPrefix(p, stop) {
-			return nil
-		}
-	}
 }
 
 func unwrapPath(err error) error {

@@ -36,9 +36,9 @@ type Handoff struct {
 	LogFiles int
 	Journal  []journal.Field
 	Tty      bool
-	// The rootfs to unmount and libcontainer's state to remove at the end
-	// (the monitor does not link libcontainer).
-	Rootfs     string
+	// The mounts to undo, in order, and libcontainer's state to remove at
+	// the end (the monitor does not link libcontainer).
+	Unmount    []string
 	RuntimeDir string
 	Cgroups    []string
 	Cleanup    []string
@@ -89,7 +89,7 @@ func (h Handoff) Args() []string {
 		"state=" + h.StatePath, "log=" + h.LogPath, "logmax=" + strconv.FormatInt(h.LogMax, 10),
 		"logfiles=" + strconv.Itoa(h.LogFiles), "tty=" + strconv.FormatBool(h.Tty),
 		"volatile=" + strconv.FormatBool(h.VolatileState),
-		"rootfs=" + h.Rootfs, "runtime=" + h.RuntimeDir, "holderpath=" + h.HolderPath,
+		"runtime=" + h.RuntimeDir, "holderpath=" + h.HolderPath,
 		"netroot=" + h.NetRoot, "id=" + h.ID, "notifysocket=" + h.NotifySocket,
 	}
 	for _, f := range h.Journal {
@@ -97,6 +97,9 @@ func (h Handoff) Args() []string {
 	}
 	for _, p := range h.Cgroups {
 		a = append(a, "cgroup="+p)
+	}
+	for _, p := range h.Unmount {
+		a = append(a, "unmount="+p)
 	}
 	if h.OOMBase != nil {
 		a = append(a, "oombase="+strconv.FormatUint(*h.OOMBase, 10))
@@ -157,8 +160,8 @@ func ParseHandoff(args []string) (Handoff, error) {
 			h.Tty, err = strconv.ParseBool(v)
 		case "volatile":
 			h.VolatileState, err = strconv.ParseBool(v)
-		case "rootfs":
-			h.Rootfs = v
+		case "unmount":
+			h.Unmount = append(h.Unmount, v)
 		case "runtime":
 			h.RuntimeDir = v
 		case "holderpath":
@@ -283,8 +286,8 @@ func Run(h Handoff) int {
 		_ = os.Remove(p)
 	}
 	_ = os.RemoveAll(h.RuntimeDir)
-	if h.Rootfs != "" {
-		_ = unix.Unmount(h.Rootfs, unix.MNT_DETACH)
+	for _, p := range h.Unmount {
+		_ = unix.Unmount(p, unix.MNT_DETACH)
 	}
 	finished := time.Now().UTC()
 	_ = state.Write(h.StatePath, state.State{Status: state.StatusExited, StartedAt: h.StartedAt, FinishedAt: finished, ExitCode: code, OOMKilled: oom, RestartCount: h.Restart.Count}, h.VolatileState)

@@ -145,7 +145,7 @@ func runContainer(path string) int {
 	if err != nil {
 		io.abort()
 		_ = ctr.Destroy()
-		unmount(l.Spec.Root.Path)
+		unmount(&l)
 		return fail(startErrorCode(err), "%s", startErrorMessage(err))
 	}
 	pid, err := proc.Pid()
@@ -185,7 +185,7 @@ func runContainer(path string) int {
 	h := monitor.Handoff{
 		Pid: pid, StartedAt: started, StatePath: l.StatePath, VolatileState: l.VolatileState,
 		LogPath: l.LogPath, LogMax: l.LogMaxSize, LogFiles: l.LogMaxFiles, Journal: l.Journal, Tty: l.Tty,
-		Rootfs: l.Spec.Root.Path, RuntimeDir: filepath.Join(l.RuntimeRoot, l.ID), Cleanup: l.Cleanup,
+		Unmount: unmounts(&l), RuntimeDir: filepath.Join(l.RuntimeRoot, l.ID), Cleanup: l.Cleanup,
 		LockFd: monitor.Keep(lock), HolderFd: monitor.Keep(holder),
 		NotifyFd: monitor.Keep(notify), NotifySocket: l.NotifySocket,
 	}
@@ -274,9 +274,19 @@ func short(id string) string {
 	return id
 }
 
-func unmount(path string) {
-	if path != "" {
-		_ = unix.Unmount(path, unix.MNT_DETACH)
+// unmounts are the mounts the launch says to undo at the end.
+func unmounts(l *supervisor.Launch) []string {
+	if len(l.Unmount) > 0 {
+		return l.Unmount
+	}
+	return []string{l.Spec.Root.Path}
+}
+
+func unmount(l *supervisor.Launch) {
+	for _, p := range unmounts(l) {
+		if p != "" {
+			_ = unix.Unmount(p, unix.MNT_DETACH)
+		}
 	}
 }
 

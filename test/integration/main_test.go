@@ -330,8 +330,10 @@ func newRootSandbox(t *testing.T) *sandbox {
 		t.Skip("needs root")
 	}
 	sb := newSandboxAs(t, nil)
-	// Like /var/lib, the store's parent is open to search.
+	// Like /var/lib and /run, the store's and the run root's parents are
+	// open to search.
 	os.Chmod(sb.Home, 0o755)
+	os.Chmod(sb.Run, 0o755)
 	sb.global = []string{"--root", filepath.Join(sb.Home, "store"), "--runroot", filepath.Join(sb.Run, "skiff")}
 	return sb
 }

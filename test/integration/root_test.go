@@ -1,8 +1,13 @@
 package integration
 
 import (
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -55,5 +60,66 @@ func TestRunAsRoot(t *testing.T) {
 	sb.OK("rm", "r1")
 	if out := sb.OK("ps", "-aq").Out; out != "" {
 		t.Errorf("left: %q", out)
+	}
+}
+
+// --userns=auto runs the container as an unprivileged host id, which must
+// reach its root file system; no other local user may. The graph root
+// stays private (an earlier skiff opened it to everyone's search, and
+// that is undone), and nothing stays mounted once the container is gone.
+func TestUsernsAutoKeepsStorePrivate(t *testing.T) {
+	sb := rootRunSandbox(t)
+	if st.noSub == nil {
+		t.Skip("needs a second user")
+	}
+	graph := sb.GraphRoot()
+	if err := os.Chmod(graph, 0o701); err != nil {
+		t.Fatal(err)
+	}
+	sb.OK("run", "-d", "--name", "p", "--userns=auto", "bb", "sh", "-c", "echo secret > /secret; echo up; sleep 60")
+	waitLog(t, sb, "p", "up")
+	id := strings.TrimSpace(sb.OK("inspect", "-f", "{{.Id}}", "p").Out)
+	if fi, err := os.Stat(graph); err != nil || fi.Mode().Perm() != 0o700 {
+		t.Errorf("graph root %s while a --userns=auto container runs: %v %v, want mode 0700", graph, fi.Mode(), err)
+	}
+	// Every place the container's file can be seen from the host.
+	var paths []string
+	filepath.WalkDir(graph, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.Name() == "secret" {
+			paths = append(paths, p)
+		}
+		return nil
+	})
+	runRoot := filepath.Join(sb.Run, "skiff")
+	paths = append(paths, filepath.Join(runRoot, "idmapped", id, "rootfs", "secret"))
+	if len(paths) < 2 {
+		t.Fatalf("found the container's file only at %v", paths)
+	}
+	for _, p := range paths {
+		if _, err := os.ReadFile(p); err != nil {
+			t.Fatalf("root cannot read %s: %v", p, err)
+		}
+		cat := exec.Command("cat", p)
+		cat.SysProcAttr = &syscall.SysProcAttr{Credential: st.noSub.Credential()}
+		if out, err := cat.CombinedOutput(); err == nil {
+			t.Errorf("user %s read a running container's file %s: %q", st.noSub.Name, p, out)
+		}
+	}
+	if out := sb.OK("exec", "p", "cat", "/secret").Out; out != "secret\n" {
+		t.Errorf("exec in the container: %q", out)
+	}
+	sb.OK("stop", "-t", "0", "p")
+	sb.OK("start", "p")
+	waitLog(t, sb, "p", "up")
+	sb.OK("rm", "-f", "p")
+	mounts, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(mounts), id) {
+		t.Errorf("mounts of the removed container are left:\n%s", mounts)
+	}
+	if _, err := os.Lstat(filepath.Join(runRoot, "idmapped", id)); !os.IsNotExist(err) {
+		t.Errorf("the container's idmapped directory is left: %v", err)
 	}
 }
