@@ -13,11 +13,21 @@ LDFLAGS   := -s -w -X github.com/skiff-containers/skiff/internal/buildinfo.Versi
 SUPERVISOR_TAGS := seccomp netgo osusergo
 GOFLAGS_BUILD := -tags "$(TAGS)" -trimpath -ldflags "$(LDFLAGS)"
 
-.PHONY: all build test unit integration test-vm deps demo bench clean vet
+.PHONY: all build check-build-deps test unit integration test-vm deps demo bench clean vet
 
 all: build
 
-build:
+# What make build needs beyond Go: a C compiler, and the static libseccomp
+# and libc the supervisor links. Missing ones are named, with the fix.
+CC ?= cc
+check-build-deps:
+	@command -v $(CC) >/dev/null 2>&1 || { echo "make build: no C compiler ($(CC)): run 'make deps' as root, or apt-get install gcc" >&2; exit 1; }
+	@for lib in libseccomp.a:libseccomp-dev libc.a:libc6-dev; do \
+		f=$${lib%%:*}; pkg=$${lib#*:}; \
+		case "$$($(CC) -print-file-name=$$f)" in /*) ;; *) echo "make build: $$pkg is missing (the supervisor links $$f statically): run 'make deps' as root, or apt-get install $$pkg" >&2; exit 1 ;; esac; \
+	done
+
+build: check-build-deps
 	$(GO) build $(GOFLAGS_BUILD) -o bin/skiff .
 	$(GO) build -tags "$(SUPERVISOR_TAGS)" -trimpath -ldflags "-s -w -linkmode external -extldflags -static" -o bin/skiff-supervisor ./libexec/skiff-supervisor
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w" -o bin/skiff-init ./libexec/skiff-init

@@ -8,6 +8,7 @@ need=(
   "docker-registry:docker-registry"   # the real registry tests pull from
   "busybox-static:busybox"            # the test images' contents
   "uidmap:newuidmap"                  # subordinate id mappings
+  "gcc:gcc"                           # cgo: the supervisor, the userns constructor
   "libbtrfs-dev:"                     # headers for go vet over containers/storage
   "libseccomp-dev:"                   # the supervisor's seccomp filters (libcontainer)
   "libc6-dev:"                        # the static C library the supervisor links

@@ -41,8 +41,13 @@ func ContainerScope(id string) *resources.Scope {
 	return &resources.Scope{Prefix: scopePrefix, Name: id}
 }
 
-// scopeUnit is the unit of container id's scope.
-func scopeUnit(id string) string { return scopePrefix + "-" + id + ".scope" }
+// ScopeUnit is the unit of container id's scope.
+func ScopeUnit(id string) string { return scopePrefix + "-" + id + ".scope" }
+
+// SupervisorScopeUnit is the unit of container id's supervisor's scope.
+func SupervisorScopeUnit(id string) string { return ScopeUnit(supervisorName(id)) }
+
+func supervisorName(id string) string { return "supervisor-" + id }
 
 // scopePath is the runtime spec's cgroupsPath for container id's scope,
 // in the "slice:prefix:name" form of the systemd cgroup driver.
@@ -50,7 +55,7 @@ func scopePath(id string) string { return scopeSlice + ":" + scopePrefix + ":" +
 
 // IsScope reports whether cgroup path is container id's scope.
 func IsScope(path, id string) bool {
-	return filepath.Base(path) == scopeUnit(id)
+	return filepath.Base(path) == ScopeUnit(id)
 }
 
 // Own reports whether path is container id's own cgroup, as Place names
@@ -86,42 +91,13 @@ func UserManagerReachable() error {
 // /user.slice/user-1000.slice/user@1000.service), whose controllers are
 // those systemd delegates to the user.
 func userManager() (string, error) {
-	// What libcontainer's systemd driver goes by, so that the two agree.
-	if !systemd.IsRunningSystemd() {
-		return "", errors.New("the host does not run systemd")
-	}
-	addr, err := systemd.DetectUserDbusSessionBusAddress()
-	if err != nil {
-		return "", err
-	}
-	uidMap, err := os.ReadFile("/proc/self/uid_map")
-	if err != nil {
-		return "", err
-	}
-	uid, userns, err := hostUID(string(uidMap), os.Geteuid())
-	if err != nil {
-		return "", err
-	}
-	if userns {
-		// In a user namespace the driver learns the user's uid on the
-		// bus from `busctl --user status`.
-		if _, err := exec.LookPath("busctl"); err != nil {
-			return "", fmt.Errorf("systemd's busctl is not installed: %w", err)
-		}
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), busTimeout)
 	defer cancel()
-	conn, err := dbus.Dial(addr, dbus.WithContext(ctx))
+	conn, err := userBus(ctx)
 	if err != nil {
-		return "", fmt.Errorf("session bus %s: %w", addr, err)
+		return "", err
 	}
 	defer conn.Close()
-	if err := conn.Auth([]dbus.Auth{dbus.AuthExternal(strconv.Itoa(uid))}); err != nil {
-		return "", fmt.Errorf("session bus %s: %w", addr, err)
-	}
-	if err := conn.Hello(); err != nil {
-		return "", fmt.Errorf("session bus %s: %w", addr, err)
-	}
 	v, err := conn.Object("org.freedesktop.systemd1", "/org/freedesktop/systemd1").
 		GetProperty("org.freedesktop.systemd1.Manager.ControlGroup")
 	if err != nil {
@@ -132,6 +108,89 @@ func userManager() (string, error) {
 		return "", fmt.Errorf("the systemd user manager has no cgroup (%v)", v)
 	}
 	return cg, nil
+}
+
+// userBus connects to the user's session bus as the user outside any user
+// namespace skiff is in.
+func userBus(ctx context.Context) (*dbus.Conn, error) {
+	// What libcontainer's systemd driver goes by, so that the two agree.
+	if !systemd.IsRunningSystemd() {
+		return nil, errors.New("the host does not run systemd")
+	}
+	addr, err := systemd.DetectUserDbusSessionBusAddress()
+	if err != nil {
+		return nil, err
+	}
+	uidMap, err := os.ReadFile("/proc/self/uid_map")
+	if err != nil {
+		return nil, err
+	}
+	uid, userns, err := hostUID(string(uidMap), os.Geteuid())
+	if err != nil {
+		return nil, err
+	}
+	if userns {
+		// In a user namespace the driver learns the user's uid on the
+		// bus from `busctl --user status`.
+		if _, err := exec.LookPath("busctl"); err != nil {
+			return nil, fmt.Errorf("systemd's busctl is not installed: %w", err)
+		}
+	}
+	conn, err := dbus.Dial(addr, dbus.WithContext(ctx))
+	if err != nil {
+		return nil, fmt.Errorf("session bus %s: %w", addr, err)
+	}
+	if err := conn.Auth([]dbus.Auth{dbus.AuthExternal(strconv.Itoa(uid))}); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("session bus %s: %w", addr, err)
+	}
+	if err := conn.Hello(); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("session bus %s: %w", addr, err)
+	}
+	return conn, nil
+}
+
+// WaitUnitsGone waits until the user's systemd manager no longer knows the
+// units, or ctx ends. systemd collects a scope a moment after its last
+// process has gone, and a removed container must leave nothing behind. A
+// unit this process itself is in (a --rm clean-up, which is its monitor
+// executed) cannot go first, and is not waited for.
+func WaitUnitsGone(ctx context.Context, units []string) error {
+	own, _ := os.ReadFile("/proc/self/cgroup")
+	var wait []string
+	for _, u := range units {
+		if !strings.Contains(string(own), "/"+u) {
+			wait = append(wait, u)
+		}
+	}
+	if len(wait) == 0 {
+		return nil
+	}
+	conn, err := userBus(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	mgr := conn.Object("org.freedesktop.systemd1", "/org/freedesktop/systemd1")
+	for _, u := range wait {
+		for {
+			err := mgr.CallWithContext(ctx, "org.freedesktop.systemd1.Manager.GetUnit", 0, u).Err
+			var de dbus.Error
+			if errors.As(err, &de) && de.Name == "org.freedesktop.systemd1.NoSuchUnit" {
+				break
+			}
+			if err != nil {
+				return fmt.Errorf("systemd unit %s: %w", u, err)
+			}
+			select {
+			case <-ctx.Done():
+				return fmt.Errorf("systemd unit %s: still there: %w", u, ctx.Err())
+			case <-time.After(10 * time.Millisecond):
+			}
+		}
+	}
+	return nil
 }
 
 // hostUID maps uid, the caller's, out of its user namespace through
@@ -165,7 +224,7 @@ func hostUID(uidMap string, uid int) (host int, userns bool, err error) {
 // when its last process does.
 func SupervisorScope(id string, pid int) error {
 	c := &cgroups.Cgroup{
-		Name: "supervisor-" + id, ScopePrefix: scopePrefix, Parent: scopeSlice,
+		Name: supervisorName(id), ScopePrefix: scopePrefix, Parent: scopeSlice,
 		Systemd: true, Rootless: true, Resources: &cgroups.Resources{SkipDevices: true},
 	}
 	m, err := systemd.NewUnifiedManager(c, "")

@@ -16,6 +16,7 @@ import (
 	"github.com/moby/sys/user"
 	"golang.org/x/sys/unix"
 
+	"github.com/skiff-containers/skiff/internal/cgroup"
 	"github.com/skiff-containers/skiff/internal/container"
 	"github.com/skiff-containers/skiff/internal/imagestore"
 	"github.com/skiff-containers/skiff/internal/network"
@@ -33,6 +34,10 @@ var ErrStoppedByUser = errors.New("was stopped by its user")
 
 // ErrRunning is an operation that needs a stopped container.
 var ErrRunning = errors.New("is running")
+
+// unitsGoneTimeout bounds rm's wait for systemd to collect a container's
+// scopes (milliseconds, usually; longer on a loaded machine).
+const unitsGoneTimeout = 5 * time.Second
 
 // Manager runs containers.
 type Manager struct {
@@ -544,6 +549,17 @@ func (m *Manager) Remove(ctx context.Context, c *container.Container, force bool
 		if err := m.Stop(ctx, c, 0); err != nil {
 			return err
 		}
+		if st, err = m.SettledState(ctx, c); err != nil {
+			return err
+		}
+	}
+	if len(st.Scopes) > 0 {
+		// Nothing of the container is left when rm returns, its systemd
+		// scopes included; a manager that does not answer in time only
+		// costs the wait.
+		wctx, cancel := context.WithTimeout(ctx, unitsGoneTimeout)
+		_ = cgroup.WaitUnitsGone(wctx, st.Scopes)
+		cancel()
 	}
 	return m.Containers.Remove(c)
 }

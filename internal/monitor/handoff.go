@@ -41,7 +41,9 @@ type Handoff struct {
 	Unmount    []string
 	RuntimeDir string
 	Cgroups    []string
-	Cleanup    []string
+	// Scopes are carried into the exit state (state.State.Scopes).
+	Scopes  []string
+	Cleanup []string
 	// Kept open across the exec: the supervisor lock and the namespace
 	// registration must last as long as the container.
 	LockFd, HolderFd           int
@@ -100,6 +102,9 @@ func (h Handoff) Args() []string {
 	}
 	for _, p := range h.Unmount {
 		a = append(a, "unmount="+p)
+	}
+	for _, u := range h.Scopes {
+		a = append(a, "scope="+u)
 	}
 	if h.OOMBase != nil {
 		a = append(a, "oombase="+strconv.FormatUint(*h.OOMBase, 10))
@@ -162,6 +167,8 @@ func ParseHandoff(args []string) (Handoff, error) {
 			h.VolatileState, err = strconv.ParseBool(v)
 		case "unmount":
 			h.Unmount = append(h.Unmount, v)
+		case "scope":
+			h.Scopes = append(h.Scopes, v)
 		case "runtime":
 			h.RuntimeDir = v
 		case "holderpath":
@@ -290,7 +297,7 @@ func Run(h Handoff) int {
 		_ = unix.Unmount(p, unix.MNT_DETACH)
 	}
 	finished := time.Now().UTC()
-	_ = state.Write(h.StatePath, state.State{Status: state.StatusExited, StartedAt: h.StartedAt, FinishedAt: finished, ExitCode: code, OOMKilled: oom, RestartCount: h.Restart.Count}, h.VolatileState)
+	_ = state.Write(h.StatePath, state.State{Status: state.StatusExited, StartedAt: h.StartedAt, FinishedAt: finished, ExitCode: code, OOMKilled: oom, RestartCount: h.Restart.Count, Scopes: h.Scopes}, h.VolatileState)
 	if holder != nil {
 		if h.HolderPath != "" {
 			os.Remove(h.HolderPath)

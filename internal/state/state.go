@@ -38,6 +38,10 @@ type State struct {
 	// RestartCount counts the starts its restart policy made since its
 	// user last started it.
 	RestartCount int `json:"restartCount,omitempty"`
+	// Scopes are the systemd units holding the container and its
+	// supervisor (rootless, under the user's manager), which systemd
+	// collects a moment after they empty; rm waits for them.
+	Scopes []string `json:"scopes,omitempty"`
 }
 
 // Write replaces the state file atomically and durably: the exit code of a

@@ -42,10 +42,16 @@ func runContainer(path string) int {
 	if l.UsernsRegistry != "" {
 		holder, _ = state.Hold(l.UsernsRegistry)
 	}
+	var scopes []string
+	if l.SystemdCgroup {
+		scopes = append(scopes, cgroup.ScopeUnit(l.ID))
+	}
 	if l.SupervisorScope {
 		// Before any helper starts: they stay in the cgroup they began in.
 		if err := cgroup.SupervisorScope(l.ID, os.Getpid()); err != nil {
 			fmt.Fprintf(os.Stderr, "skiff-supervisor: %v; staying in the caller's cgroup\n", err)
+		} else {
+			scopes = append(scopes, cgroup.SupervisorScopeUnit(l.ID))
 		}
 	}
 	// Orphans of the container come to us, and we outlive the CLI in a
@@ -160,7 +166,7 @@ func runContainer(path string) int {
 		return fail(125, "container console: %v", err)
 	}
 	started := time.Now().UTC()
-	rs := state.State{Status: state.StatusRunning, Pid: pid, SupervisorPid: os.Getpid(), StartedAt: started}
+	rs := state.State{Status: state.StatusRunning, Pid: pid, SupervisorPid: os.Getpid(), StartedAt: started, Scopes: scopes}
 	if l.Restart != nil {
 		rs.RestartCount = l.Restart.Count
 	}
@@ -199,7 +205,7 @@ func runContainer(path string) int {
 			h.Restart.Stdio = append(h.Restart.Stdio, monitor.Keep(f))
 		}
 	}
-	h.Cgroups, h.OOMBase = cgroups, oomBase
+	h.Cgroups, h.OOMBase, h.Scopes = cgroups, oomBase, scopes
 	h.ReleaseFds = append(h.ReleaseFds, monitor.Keep(sentinelW))
 	// The network's helpers live until the container exits.
 	if netw != nil && netw.helper != nil {
