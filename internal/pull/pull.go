@@ -61,10 +61,7 @@ func pull(ctx context.Context, client *registry.Client, store *imagestore.Store,
 	if err != nil {
 		return imagestore.Image{}, err
 	}
-	cf, err := res.Image.ConfigFile()
-	if err != nil {
-		return imagestore.Image{}, err
-	}
+	cf := res.ConfigFile
 	layers, err := res.Image.Layers()
 	if err != nil {
 		return imagestore.Image{}, registry.Explain(ref.Domain, err)

@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
 
 	"github.com/skiff-containers/skiff/test/testenv"
 )
@@ -290,5 +295,58 @@ func testConcurrentPulls(t *testing.T, driver string) {
 	}
 	if n := countLayers(t, sb); n != 5 {
 		t.Errorf("store has %d layers, want 5", n)
+	}
+}
+
+// A registry serving an image config or a manifest over 4 MiB: the pull
+// refuses it with one line naming it and the limit, and stores nothing.
+func TestOversizedConfigAndManifest(t *testing.T) {
+	img, err := testenv.Busybox(goarch())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cf, err := img.ConfigFile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cf = cf.DeepCopy()
+	cf.Config.Labels = map[string]string{"big": strings.Repeat("x", 5<<20)}
+	img, err = mutate.ConfigFile(img, cf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bigConfig := st.reg.Addr + "/test/bigconfig:latest"
+	if err := testenv.Push(bigConfig, img); err != nil {
+		t.Fatal(err)
+	}
+	// distribution refuses to store manifests over 4 MiB, so a registry
+	// of the test's own serves one (and /v2/ for the ping).
+	manifest := `{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","annotations":{"pad":"` + strings.Repeat("p", 5<<20) + `"}}`
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.Contains(r.URL.Path, "/manifests/") {
+			w.Header().Set("Content-Type", "application/vnd.oci.image.manifest.v1+json")
+			io.WriteString(w, manifest)
+		}
+	}))
+	defer srv.Close()
+	bigManifest := strings.TrimPrefix(srv.URL, "http://") + "/test/bigmanifest:latest"
+
+	sandboxes := map[string]func(*testing.T) *sandbox{"rootless": newSandbox, "root": newRootSandbox}
+	for name, mk := range sandboxes {
+		t.Run(name, func(t *testing.T) {
+			sb := mk(t).in(t)
+			sb.Fails("image config sha256:", "pull", bigConfig)
+			r := sb.Fails("larger than the 4 MiB skiff accepts", "pull", bigManifest)
+			if !strings.Contains(r.Err, "manifest latest") {
+				t.Errorf("the error does not name the manifest: %s", r.Err)
+			}
+			sb.Fails("larger than the 4 MiB", "run", "--rm", bigConfig, "true")
+			if out := sb.OK("images", "-q").Out; out != "" {
+				t.Errorf("refused pulls left images: %q", out)
+			}
+			if n := countLayers(t, sb); n != 0 {
+				t.Errorf("refused pulls left %d layers", n)
+			}
+		})
 	}
 }
