@@ -94,6 +94,15 @@ func (s *session) imageCommands() []*cli.Command {
 				{Name: "tag", Usage: tagCmd.Usage, ArgsUsage: tagCmd.ArgsUsage, Action: s.tagAction},
 				{Name: "inspect", Usage: inspectCmd.Usage, ArgsUsage: inspectCmd.ArgsUsage, Flags: inspectCmd.Flags, Action: inspectCmd.Action},
 				{Name: "import", Usage: importCmd.Usage, ArgsUsage: importCmd.ArgsUsage, Flags: importCmd.Flags, Action: importCmd.Action},
+				{
+					Name:  "prune",
+					Usage: "remove images without a name (-a: every image no container uses) and layers nothing uses",
+					Flags: []cli.Flag{
+						&cli.BoolFlag{Name: "all", Aliases: []string{"a"}, Usage: "remove every image no container uses, not only those without a name"},
+						&cli.BoolFlag{Name: "force", Aliases: []string{"f"}, Usage: "do not ask (skiff never asks)"},
+					},
+					Action: s.imagePruneAction,
+				},
 			},
 		},
 	}
@@ -454,4 +463,46 @@ func (s *session) tagAction(c *cli.Context) error {
 		return lookupError(c.Args().First(), err)
 	}
 	return store.Tag(img.ID, target)
+}
+
+// imagePruneAction removes dangling images (with -a, every image no
+// container uses) as Docker does, and then the image layers nothing
+// stands on, which failed or killed pulls leave behind.
+func (s *session) imagePruneAction(c *cli.Context) error {
+	if c.NArg() > 0 {
+		return usagef("'%s' takes no arguments: see '%s --help'", c.Command.HelpName, c.Command.HelpName)
+	}
+	m, err := s.manager()
+	if err != nil {
+		return err
+	}
+	store := m.Images
+	imgs, err := store.Images()
+	if err != nil {
+		return err
+	}
+	for _, img := range imgs {
+		if len(img.Names) > 0 && !c.Bool("all") {
+			continue
+		}
+		if err := store.Remove(img.ID); err != nil {
+			if errors.Is(err, imagestore.ErrInUse) {
+				continue
+			}
+			return err
+		}
+		for _, n := range img.Names {
+			fmt.Fprintf(s.io.Out, "untagged: %s\n", familiar(n))
+		}
+		fmt.Fprintf(s.io.Out, "deleted: sha256:%s\n", img.ID)
+	}
+	layers, err := store.PruneLayers()
+	for _, id := range layers {
+		fmt.Fprintf(s.io.Out, "deleted layer: %s\n", id)
+	}
+	if errors.Is(err, imagestore.ErrLayersBusy) {
+		s.warnf("unused layers were kept: %v; run 'image prune' again after it", err)
+		return nil
+	}
+	return err
 }

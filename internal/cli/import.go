@@ -137,6 +137,11 @@ func importTarball(store *imagestore.Store, in io.Reader, cfg v1.Config, platfor
 	}
 	diffID := v1.Hash{Algorithm: "sha256", Hex: hex.EncodeToString(h.Sum(nil))}
 	layerID := imagestore.ChainIDs([]v1.Hash{diffID})[0]
+	releaseLayers, err := store.HoldLayers()
+	if err != nil {
+		return imagestore.Image{}, err
+	}
+	defer releaseLayers()
 	existed := store.HasLayer(layerID)
 	if _, err := spool.Seek(0, io.SeekStart); err != nil {
 		return imagestore.Image{}, err

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -209,6 +210,10 @@ func (c *Container) State() (state.State, error) {
 			} else {
 				st.FinishedAt = time.Now()
 			}
+			// The lock file is older than the start it was taken for.
+			if st.FinishedAt.Before(st.StartedAt) {
+				st.FinishedAt = st.StartedAt
+			}
 		}
 		st.Pid = 0
 		st.Ports = nil
@@ -391,11 +396,47 @@ func (cs *Store) Unmount(c *Container) error {
 // directories, its name.
 func (cs *Store) Remove(c *Container) error {
 	_ = cs.Unmount(c)
-	if err := cs.s.DeleteContainer(c.ID); err != nil && !errors.Is(err, storage.ErrContainerUnknown) {
+	err := cs.s.DeleteContainer(c.ID)
+	if errors.Is(err, syscall.ENOSPC) {
+		// containers/storage rewrites its layer list before it frees
+		// the layer, so a container that filled the disk could never be
+		// removed: free its data first, then try again.
+		cs.freeData(c)
+		err = cs.s.DeleteContainer(c.ID)
+	}
+	if err != nil && !errors.Is(err, storage.ErrContainerUnknown) {
 		return fmt.Errorf("remove container %s: %w", c.Name, err)
 	}
 	cs.CollectOrphans()
 	return nil
+}
+
+// freeData empties what a container being removed holds on the store's
+// disk, leaving the records containers/storage still has to rewrite: its
+// space reserve, its log, and the files of its read-write layer.
+func (cs *Store) freeData(c *Container) {
+	_ = state.ReleaseReserve(state.ReservePath(c.StatePath()))
+	_ = os.Remove(c.LogPath())
+	sc, err := cs.s.Container(c.ID)
+	if err != nil || sc.LayerID == "" {
+		return
+	}
+	var dir string
+	switch cs.s.GraphDriverName() {
+	case "overlay":
+		dir = filepath.Join(cs.s.GraphRoot(), "overlay", sc.LayerID, "diff")
+	case "vfs":
+		dir = filepath.Join(cs.s.GraphRoot(), "vfs", "dir", sc.LayerID)
+	default:
+		return
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		_ = os.RemoveAll(filepath.Join(dir, e.Name()))
+	}
 }
 
 // CollectOrphans deletes read-write layers that no container owns: a

@@ -6,11 +6,13 @@ package logfile
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"strconv"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/skiff-containers/skiff/internal/jsonline"
@@ -32,6 +34,16 @@ type Writer struct {
 	maxSize  int64
 	maxFiles int
 	now      func() time.Time
+	onFull   func() bool
+}
+
+// OnFull sets what to do when the disk is full: free some space and
+// report whether it did, so that the write is tried once more. Either way
+// the log stays whole lines, and later lines are written as room allows.
+func (w *Writer) OnFull(f func() bool) {
+	w.mu.Lock()
+	w.onFull = f
+	w.mu.Unlock()
 }
 
 // NewWriter opens (appending) the log at path. maxSize 0 means no cap;
@@ -82,6 +94,17 @@ func (w *Writer) WriteLine(stream string, line []byte) error {
 		}
 	}
 	n, err := w.f.Write(b)
+	if errors.Is(err, syscall.ENOSPC) && w.onFull != nil && w.onFull() {
+		var m int
+		m, err = w.f.Write(b[n:])
+		n += m
+	}
+	if err != nil && n > 0 {
+		// A torn line would spoil the log for readers; drop it whole.
+		if w.f.Truncate(w.size) == nil {
+			n = 0
+		}
+	}
 	w.size += int64(n)
 	return err
 }

@@ -258,7 +258,13 @@ func file(fd int, name string) *os.File {
 func Run(h Handoff) int {
 	lock := file(h.LockFd, "lock")
 	holder := file(h.HolderFd, "holder")
+	// The supervisor made it (see state.MakeReserve); without one these
+	// calls find nothing to free.
+	reserve := state.OpenReserve(state.ReservePath(h.StatePath))
 	lw := openLog(h)
+	if w, ok := lw.(*logfile.Writer); ok {
+		w.OnFull(reserve.ReleaseLog)
+	}
 	s := &Streams{
 		Tty: h.Tty, OutR: file(h.OutR, "out"), ErrR: file(h.ErrR, "err"), StdinW: file(h.StdinW, "stdin"),
 		Master: file(h.Master, "master"), AIn: file(h.AIn, "attach-in"), AOut: file(h.AOut, "attach-out"),
@@ -297,6 +303,7 @@ func Run(h Handoff) int {
 		_ = unix.Unmount(p, unix.MNT_DETACH)
 	}
 	finished := time.Now().UTC()
+	reserve.Release()
 	_ = state.Write(h.StatePath, state.State{Status: state.StatusExited, StartedAt: h.StartedAt, FinishedAt: finished, ExitCode: code, OOMKilled: oom, RestartCount: h.Restart.Count, Scopes: h.Scopes}, h.VolatileState)
 	if holder != nil {
 		if h.HolderPath != "" {

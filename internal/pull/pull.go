@@ -61,10 +61,7 @@ func pull(ctx context.Context, client *registry.Client, store *imagestore.Store,
 	if err != nil {
 		return imagestore.Image{}, err
 	}
-	cf, err := res.Image.ConfigFile()
-	if err != nil {
-		return imagestore.Image{}, err
-	}
+	cf := res.ConfigFile
 	layers, err := res.Image.Layers()
 	if err != nil {
 		return imagestore.Image{}, registry.Explain(ref.Domain, err)
@@ -90,6 +87,13 @@ func pull(ctx context.Context, client *registry.Client, store *imagestore.Store,
 	}
 	prog.Layers(digests, sizes)
 
+	// From the look for stored layers to the image record, so that an
+	// image prune does not take the layers this pull builds on.
+	release, err := store.HoldLayers()
+	if err != nil {
+		return imagestore.Image{}, err
+	}
+	defer release()
 	if err := fetchLayers(ctx, store, ref, layers, digests, sizes, diffIDs, ids, prog, o.Jobs); err != nil {
 		return imagestore.Image{}, err
 	}

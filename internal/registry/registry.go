@@ -5,6 +5,7 @@
 package registry
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -65,6 +66,7 @@ type Resolved struct {
 	ManifestDigest v1.Hash
 	Manifest       []byte
 	Config         []byte
+	ConfigFile     *v1.ConfigFile // Config, parsed
 }
 
 // Resolve fetches the manifest (choosing the platform's entry from a
@@ -100,18 +102,47 @@ func (c *Client) Resolve(ctx context.Context, ref imageref.Reference, platform v
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := img.RawConfigFile()
+	m, err := img.Manifest()
+	if err != nil {
+		return nil, fmt.Errorf("manifest of %s: %w", ref, err)
+	}
+	cfg, err := c.fetchConfig(nref, img, m.Config, opts)
 	if err != nil {
 		return nil, Explain(ref.Domain, err)
 	}
-	cf, err := img.ConfigFile()
+	cf, err := v1.ParseConfigFile(bytes.NewReader(cfg))
 	if err != nil {
 		return nil, fmt.Errorf("image config of %s: %w", ref, err)
 	}
 	if explicitPlatform && !desc.MediaType.IsIndex() && (cf.OS != platform.OS || cf.Architecture != platform.Architecture) {
 		return nil, fmt.Errorf("%s is for %s/%s, not %s: drop --platform or choose a matching one", ref, cf.OS, cf.Architecture, platformString(platform))
 	}
-	return &Resolved{Image: img, ManifestDigest: mdigest, Manifest: manifest, Config: cfg}, nil
+	return &Resolved{Image: img, ManifestDigest: mdigest, Manifest: manifest, Config: cfg, ConfigFile: cf}, nil
+}
+
+// fetchConfig reads an image's config, refusing one whose descriptor
+// declares more than MaxConfigSize before fetching it, and one that turns
+// out bigger while it streams (go-containerregistry would read whatever
+// the descriptor declares). The blob's digest is checked at its end.
+func (c *Client) fetchConfig(nref name.Reference, img v1.Image, d v1.Descriptor, opts []remote.Option) ([]byte, error) {
+	what := "image config " + d.Digest.String()
+	if err := CheckDeclared(d.Size, MaxConfigSize, what); err != nil {
+		return nil, err
+	}
+	if d.Data != nil {
+		// Embedded in the manifest, which is already within its limit.
+		return img.RawConfigFile()
+	}
+	l, err := remote.Layer(nref.Context().Digest(d.Digest.String()), opts...)
+	if err != nil {
+		return nil, err
+	}
+	rc, err := l.Compressed()
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	return ReadLimited(rc, MaxConfigSize, what)
 }
 
 func platformString(p v1.Platform) string {
@@ -148,7 +179,7 @@ func (c *Client) remote(ctx context.Context, ref imageref.Reference) ([]remote.O
 	if insecure {
 		base.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // the user listed this registry as insecure
 	}
-	rt := &plainHTTPGuard{next: base, allowed: func(host string) bool {
+	rt := &plainHTTPGuard{next: &manifestLimit{next: base}, allowed: func(host string) bool {
 		return imageref.IsLoopback(host) || c.insecure(host)
 	}}
 	return []remote.Option{
@@ -189,6 +220,9 @@ func Explain(host string, err error) error {
 	var phe *PlainHTTPError
 	var dnsErr *net.DNSError
 	var opErr *net.OpError
+	if tl, ok := asTooLarge(err); ok {
+		return tl
+	}
 	switch {
 	case errors.As(err, &phe):
 		return phe

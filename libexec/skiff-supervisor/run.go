@@ -67,6 +67,9 @@ func runContainer(path string) int {
 		}
 		lw.Close()
 	}
+	// Before the program can fill the disk: room for its last log lines
+	// and its exit state. A disk already too full for it gets none.
+	_ = state.MakeReserve(state.ReservePath(l.StatePath))
 	// The network comes first: a port that cannot be published fails the
 	// start before anything of the container exists.
 	var netw *containerNetwork

@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +16,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
 
 	"github.com/skiff-containers/skiff/test/testenv"
 )
@@ -144,15 +150,7 @@ func TestMissingHome(t *testing.T) {
 // A registry that serves a layer whose bytes do not match its digest: the
 // pull fails, and nothing of the image is stored.
 func TestDigestMismatch(t *testing.T) {
-	dir, err := os.MkdirTemp(st.work, "badreg-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	reg, err := testenv.StartRegistry(t.Context(), dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer reg.Stop()
+	reg := ownRegistry(t)
 	ref := reg.Addr + "/test/corrupt:latest"
 	img, err := testenv.WithRandomLayers("amd64", 1, 1<<20)
 	if err != nil {
@@ -165,17 +163,7 @@ func TestDigestMismatch(t *testing.T) {
 	if err := testenv.Push(ref, img); err != nil {
 		t.Fatal(err)
 	}
-	layers, _ := img.Layers()
-	d, _ := layers[1].Digest()
-	blob := reg.BlobPath(d.Hex)
-	data, err := os.ReadFile(blob)
-	if err != nil {
-		t.Fatal(err)
-	}
-	data[len(data)/2] ^= 0xff
-	if err := os.WriteFile(blob, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	spoilBlob(t, reg, mustLayers(t, img)[1], func(n int) int { return n / 2 })
 	for _, driver := range []string{"overlay", "vfs"} {
 		t.Run(driver, func(t *testing.T) {
 			sb := newSandbox(t).in(t)
@@ -187,6 +175,40 @@ func TestDigestMismatch(t *testing.T) {
 				t.Errorf("corrupt pull stored %d layers (only the intact base may stay)", n)
 			}
 		})
+	}
+}
+
+// ownRegistry is a registry of the test's own, for images it spoils.
+func ownRegistry(t *testing.T) *testenv.Registry {
+	t.Helper()
+	dir, err := os.MkdirTemp(st.work, "reg-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg, err := testenv.StartRegistry(t.Context(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(reg.Stop)
+	return reg
+}
+
+// spoilBlob flips one byte of a layer's blob in the registry, at the
+// offset at gives for the blob's size.
+func spoilBlob(t *testing.T, reg *testenv.Registry, l v1.Layer, at func(size int) int) {
+	t.Helper()
+	d, err := l.Digest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	blob := reg.BlobPath(d.Hex)
+	data, err := os.ReadFile(blob)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data[at(len(data))] ^= 0xff
+	if err := os.WriteFile(blob, data, 0o644); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -290,5 +312,152 @@ func testConcurrentPulls(t *testing.T, driver string) {
 	}
 	if n := countLayers(t, sb); n != 5 {
 		t.Errorf("store has %d layers, want 5", n)
+	}
+}
+
+// A registry serving an image config or a manifest over 4 MiB: the pull
+// refuses it with one line naming it and the limit, and stores nothing.
+func TestOversizedConfigAndManifest(t *testing.T) {
+	img, err := testenv.Busybox(goarch())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cf, err := img.ConfigFile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cf = cf.DeepCopy()
+	cf.Config.Labels = map[string]string{"big": strings.Repeat("x", 5<<20)}
+	img, err = mutate.ConfigFile(img, cf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bigConfig := st.reg.Addr + "/test/bigconfig:latest"
+	if err := testenv.Push(bigConfig, img); err != nil {
+		t.Fatal(err)
+	}
+	// distribution refuses to store manifests over 4 MiB, so a registry
+	// of the test's own serves one (and /v2/ for the ping).
+	manifest := `{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","annotations":{"pad":"` + strings.Repeat("p", 5<<20) + `"}}`
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.Contains(r.URL.Path, "/manifests/") {
+			w.Header().Set("Content-Type", "application/vnd.oci.image.manifest.v1+json")
+			io.WriteString(w, manifest)
+		}
+	}))
+	defer srv.Close()
+	bigManifest := strings.TrimPrefix(srv.URL, "http://") + "/test/bigmanifest:latest"
+
+	sandboxes := map[string]func(*testing.T) *sandbox{"rootless": newSandbox, "root": newRootSandbox}
+	for name, mk := range sandboxes {
+		t.Run(name, func(t *testing.T) {
+			sb := mk(t).in(t)
+			sb.Fails("image config sha256:", "pull", bigConfig)
+			r := sb.Fails("larger than the 4 MiB skiff accepts", "pull", bigManifest)
+			if !strings.Contains(r.Err, "manifest latest") {
+				t.Errorf("the error does not name the manifest: %s", r.Err)
+			}
+			sb.Fails("larger than the 4 MiB", "run", "--rm", bigConfig, "true")
+			if out := sb.OK("images", "-q").Out; out != "" {
+				t.Errorf("refused pulls left images: %q", out)
+			}
+			if n := countLayers(t, sb); n != 0 {
+				t.Errorf("refused pulls left %d layers", n)
+			}
+		})
+	}
+}
+
+// A pull that fails on a later layer leaves the layers it committed, which
+// no image uses; image prune collects them, keeps the layers of images
+// still there, and leaves a pull in progress alone.
+func TestImagePruneOrphanLayers(t *testing.T) {
+	reg := ownRegistry(t)
+	small, err := testenv.WithRandomLayers(goarch(), 1, 256<<10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	large, err := testenv.WithRandomLayers(goarch(), 1, 8<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// busybox's base, a small good layer, and a large one whose bytes are
+	// spoiled: the small one is committed before the large one fails.
+	broken := mustLayers(t, large)[1]
+	img, err := testenv.Image(goarch(), mustLayers(t, small)[0], mustLayers(t, small)[1], broken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := reg.Addr + "/test/halfway:latest"
+	if err := testenv.Push(ref, img); err != nil {
+		t.Fatal(err)
+	}
+	spoilBlob(t, reg, broken, func(n int) int { return n - 100 })
+	for name, mk := range map[string]func(*testing.T) *sandbox{"rootless": newSandbox, "root": newRootSandbox} {
+		t.Run(name, func(t *testing.T) {
+			sb := mk(t).in(t)
+			sb.OK("pull", "-q", st.busybox)
+			for i := 0; i < 5 && countLayers(t, sb) < 2; i++ {
+				if r := sb.Skiff("pull", ref); r.Code != 125 {
+					t.Fatalf("pull of a broken image: %s", r)
+				}
+			}
+			if n := countLayers(t, sb); n != 2 {
+				t.Fatalf("the failed pulls left %d layers with busybox's, want busybox's and one orphan", n)
+			}
+			sb.Fails("takes no arguments", "image", "prune", "x")
+			out := sb.OK("image", "prune").Out
+			if strings.Count(out, "deleted layer: ") != 1 || strings.Contains(out, "deleted: ") {
+				t.Errorf("image prune: %q, want the one orphan layer and no image", out)
+			}
+			if n := countLayers(t, sb); n != 1 {
+				t.Errorf("after image prune %d layers, want busybox's alone", n)
+			}
+			sb.OK("run", "--rm", st.busybox, "true")
+
+			// A pull in progress keeps its layers while prunes run. With
+			// vfs: overlay's staging directories are open to another
+			// process's clean-up for a moment after they are made (a race
+			// in containers/storage of any concurrent command, not prune's).
+			sb = mk(t).in(t)
+			sb.driver = "vfs"
+			pulling := sb.Cmd("pull", "-q", st.big)
+			var perr bytes.Buffer
+			pulling.Stderr = &perr
+			if err := pulling.Start(); err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan error, 1)
+			go func() { done <- pulling.Wait() }()
+			busy := false
+		prune:
+			for {
+				select {
+				case err := <-done:
+					if err != nil {
+						t.Fatalf("pull during image prune: %v: %s", err, perr.String())
+					}
+					break prune
+				default:
+					r := sb.OK("image", "prune")
+					busy = busy || strings.Contains(r.Err, "in progress")
+				}
+			}
+			t.Logf("a prune found the pull in progress: %v", busy)
+			sb.OK("run", "--rm", st.big, "true")
+			if n := countLayers(t, sb); n != 5 {
+				t.Errorf("after the pull %d layers, want big's 5", n)
+			}
+			// -a: every image no container uses goes, and its layers.
+			sb.OK("run", "--name", "keep", st.busybox, "true")
+			out = sb.OK("image", "prune", "-a").Out
+			if !strings.Contains(out, "untagged: "+st.big) || strings.Contains(out, "untagged: "+st.busybox) {
+				t.Errorf("image prune -a: %q", out)
+			}
+			if imgs := strings.TrimSpace(sb.OK("images", "--format", "{{.Repository}}:{{.Tag}}").Out); imgs != st.busybox {
+				t.Errorf("images after prune -a: %q, want only busybox (a container uses it)", imgs)
+			}
+			sb.OK("rm", "keep")
+		})
 	}
 }

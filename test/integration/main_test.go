@@ -323,6 +323,17 @@ func (sb *sandbox) GraphRoot() string {
 	return filepath.Join(sb.Home, ".local", "share", "skiff")
 }
 
+// setRoot points the sandbox's skiff at another store.
+func (sb *sandbox) setRoot(dir string) {
+	for i, a := range sb.global {
+		if a == "--root" && i+1 < len(sb.global) {
+			sb.global[i+1] = dir
+			return
+		}
+	}
+	sb.global = append(sb.global, "--root", dir)
+}
+
 // newRootSandbox runs skiff as root with a store of its own.
 func newRootSandbox(t *testing.T) *sandbox {
 	t.Helper()

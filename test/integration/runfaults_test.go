@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -189,4 +190,78 @@ func TestParallelRuns(t *testing.T) {
 		t.Errorf("containers left: %q", out)
 	}
 	waitNoProcesses(t)
+}
+
+// A container that fills the disk of its store: run reports the
+// program's own exit, the state and the log's last lines are kept, and
+// rm and rmi free the space even when the disk is full.
+func TestFullDisk(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("mounting a tmpfs needs root")
+	}
+	for name, mk := range map[string]func(*testing.T) *sandbox{"rootless": newSandbox, "root": newRootSandbox} {
+		t.Run(name, func(t *testing.T) { testFullDisk(t, mk(t).in(t)) })
+	}
+}
+
+func testFullDisk(t *testing.T, sb *sandbox) {
+	dir := filepath.Join(sb.Home, "small")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// Room for the image (about 2 MB) and a container that fills the rest.
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=20m,mode=0755", "tmpfs", dir).CombinedOutput(); err != nil {
+		t.Fatalf("mount tmpfs: %v: %s", err, out)
+	}
+	t.Cleanup(func() { _ = syscall.Unmount(dir, syscall.MNT_DETACH) })
+	if sb.user != nil {
+		if err := os.Chown(dir, sb.user.UID, sb.user.GID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sb.setRoot(filepath.Join(dir, "store"))
+	sb.OK("pull", "-q", st.busybox)
+	t.Cleanup(func() { sb.Skiff("rm", "-f", "filler") })
+	pulled := usedBytes(t, dir)
+
+	r := sb.Skiff("run", "--name", "filler", st.busybox, "dd", "if=/dev/zero", "of=/fill", "bs=64k")
+	if r.Code != 1 || !strings.Contains(r.Err, "No space left on device") {
+		t.Fatalf("run of a container that fills the disk: want dd's exit 1 and its complaint, got %s", r)
+	}
+	got := strings.Fields(sb.OK("inspect", "-f", "{{.State.Status}} {{.State.ExitCode}} {{.State.StartedAt}} {{.State.FinishedAt}}", "filler").Out)
+	if len(got) != 4 || got[0] != "exited" || got[1] != "1" {
+		t.Fatalf("inspect after the disk filled: %v", got)
+	}
+	started, err1 := time.Parse(time.RFC3339Nano, got[2])
+	finished, err2 := time.Parse(time.RFC3339Nano, got[3])
+	if err1 != nil || err2 != nil || finished.Before(started) {
+		t.Errorf("StartedAt %s, FinishedAt %s: want the finish after the start", got[2], got[3])
+	}
+	if ps := sb.OK("ps", "-a", "--format", "{{.Status}}").Out; !strings.HasPrefix(ps, "Exited (1)") {
+		t.Errorf("ps -a: %q", ps)
+	}
+	if logs := sb.OK("logs", "filler"); !strings.Contains(logs.Out+logs.Err, "No space left on device") {
+		t.Errorf("the log lost dd's last words: %s", logs)
+	}
+	// Take the last bytes too, so that rm finds no room at all.
+	if err := exec.Command("dd", "if=/dev/zero", "of="+filepath.Join(dir, "rest"), "bs=4k").Run(); err == nil {
+		t.Fatal("filling the rest of the tmpfs did not fill it")
+	}
+	sb.OK("rm", "-f", "filler")
+	sb.OK("rmi", "-f", st.busybox)
+	if err := os.Remove(filepath.Join(dir, "rest")); err != nil {
+		t.Fatal(err)
+	}
+	if used := usedBytes(t, dir); used >= pulled {
+		t.Errorf("the tmpfs holds %d bytes after rm and rmi, %d with only the image", used, pulled)
+	}
+}
+
+func usedBytes(t *testing.T, dir string) int64 {
+	t.Helper()
+	var fs syscall.Statfs_t
+	if err := syscall.Statfs(dir, &fs); err != nil {
+		t.Fatal(err)
+	}
+	return int64(fs.Blocks-fs.Bfree) * fs.Bsize
 }
