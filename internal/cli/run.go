@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"os"
@@ -303,29 +302,16 @@ func parseLabels(specs []string) (map[string]string, error) {
 func parseEnv(files, values []string) ([]string, error) {
 	var out []string
 	for _, f := range files {
-		fh, err := os.Open(f)
+		env, err := runspec.ReadEnvFile(f, os.LookupEnv)
 		if err != nil {
-			return nil, usagef("--env-file: cannot read %s: %v", f, errorsUnwrapPath(err))
+			return nil, usagef("--env-file: %v", err)
 		}
-		sc := bufio.NewScanner(fh)
-		for n := 1; sc.Scan(); n++ {
-			line := strings.TrimSpace(sc.Text())
-			if line == "" || strings.HasPrefix(line, "#") {
-				continue
-			}
-			kv, err := envEntry(line)
-			if err != nil {
-				fh.Close()
-				return nil, usagef("--env-file %s line %d: %v", f, n, err)
-			}
-			if kv != "" {
-				out = runspec.SetEnv(out, kv)
-			}
+		for _, kv := range env {
+			out = runspec.SetEnv(out, kv)
 		}
-		fh.Close()
 	}
 	for _, v := range values {
-		kv, err := envEntry(v)
+		kv, err := runspec.EnvEntry(v, os.LookupEnv)
 		if err != nil {
 			return nil, usagef("--env %q: %v", v, err)
 		}
@@ -334,20 +320,6 @@ func parseEnv(files, values []string) ([]string, error) {
 		}
 	}
 	return out, nil
-}
-
-func envEntry(s string) (string, error) {
-	k, _, hasValue := strings.Cut(s, "=")
-	if k == "" || strings.ContainsAny(k, " \t") {
-		return "", fmt.Errorf("invalid variable name %q", k)
-	}
-	if hasValue {
-		return s, nil
-	}
-	if v, ok := os.LookupEnv(k); ok {
-		return k + "=" + v, nil
-	}
-	return "", nil
 }
 
 // parseVolume reads HOST:CONTAINER[:ro|rw].
