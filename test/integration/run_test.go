@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -227,6 +228,32 @@ func TestEnvFile(t *testing.T) {
 	if out := sb.OK("ps", "-aq").Out; out != "" {
 		t.Errorf("refused env files left containers: %q", out)
 	}
+}
+
+// TestPsFilterName: name= is a regular expression, as in Docker.
+func TestPsFilterName(t *testing.T) {
+	sb := runSandbox(t)
+	for _, n := range []string{"web", "web2", "db"} {
+		sb.OK("create", "--name", n, "bb", "true")
+	}
+	for filter, want := range map[string]string{
+		"name=^web$":  "web",
+		"name=^/web$": "web",
+		"name=web":    "web web2",
+		"name=^w.*2$": "web2",
+	} {
+		out := sb.OK("ps", "-a", "--filter", filter, "--format", "{{.Names}}").Out
+		if got := strings.Join(strings.Fields(out), " "); !slices.Equal(sortedFields(got), sortedFields(want)) {
+			t.Errorf("ps --filter %s: got %q, want %q", filter, got, want)
+		}
+	}
+	sb.Fails("regular expression", "ps", "-a", "--filter", "name=web(")
+}
+
+func sortedFields(s string) []string {
+	f := strings.Fields(s)
+	slices.Sort(f)
+	return f
 }
 
 func TestNamesAndCidfile(t *testing.T) {
