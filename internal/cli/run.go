@@ -462,6 +462,9 @@ func (s *session) manager() (*lifecycle.Manager, error) {
 
 // create resolves the image (pulling by policy) and records the container.
 func (s *session) create(m *lifecycle.Manager, r *createRequest) (*container.Container, error) {
+	if err := m.CheckCreate(r.cfg); err != nil {
+		return nil, usagef("%v", err)
+	}
 	img, err := s.imageForRun(m.Images, r)
 	if err != nil {
 		return nil, err
@@ -557,20 +560,21 @@ func (s *session) create(m *lifecycle.Manager, r *createRequest) (*container.Con
 
 // imageForRun finds the image, pulling it as the policy says.
 func (s *session) imageForRun(store *imagestore.Store, r *createRequest) (imagestore.Image, error) {
+	var why string
 	if r.pull != "always" {
 		img, err := store.Lookup(r.imageArg)
-		if err == nil {
+		switch {
+		case err == nil:
 			return img, nil
-		}
-		if !errors.Is(err, imagestore.ErrNotFound) {
+		case !errors.Is(err, imagestore.ErrNotFound):
 			return imagestore.Image{}, lookupError(r.imageArg, err)
-		}
-		if r.pull == "never" {
+		case r.pull == "never":
 			return imagestore.Image{}, fmt.Errorf("no such image: %s (not pulled: --pull=never)", r.imageArg)
+		default:
+			why = fmt.Sprintf("Unable to find image '%s' locally", r.ref.Familiar())
 		}
-		fmt.Fprintf(s.io.Err, "Unable to find image '%s' locally\n", r.ref.Familiar())
 	}
-	return s.pullImage(r.ref, r.platform, r.explicit, false)
+	return s.pullImage(pullRequest{ref: r.ref, platform: r.platform, explicit: r.explicit, why: why})
 }
 
 // parseAndCreate is what run and create share: the flags read, the

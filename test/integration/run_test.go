@@ -28,6 +28,11 @@ func withBusybox(sb *sandbox) *sandbox {
 	sb.t.Helper()
 	sb.OK("pull", "-q", st.busybox)
 	sb.OK("tag", st.busybox, "bb")
+	return removeContainersAtEnd(sb)
+}
+
+// removeContainersAtEnd removes sb's containers when the test ends.
+func removeContainersAtEnd(sb *sandbox) *sandbox {
 	sb.t.Cleanup(func() {
 		if ids := strings.Fields(sb.Skiff("ps", "-aq").Out); len(ids) > 0 {
 			sb.Skiff(append([]string{"rm", "-f"}, ids...)...)

@@ -1,0 +1,65 @@
+package integration
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// failsAlone runs skiff and checks that it fails with exit 125, nothing on
+// stdout and exactly one line on stderr, the error, containing want.
+func (sb *sandbox) failsAlone(want string, args ...string) {
+	sb.t.Helper()
+	r := sb.Skiff(args...)
+	if r.Code != 125 || r.Out != "" {
+		sb.t.Fatalf("skiff %s: want exit 125 and no output, got %s", strings.Join(args, " "), r)
+	}
+	if lines := strings.Split(strings.TrimSuffix(r.Err, "\n"), "\n"); len(lines) != 1 || !strings.HasPrefix(lines[0], "Error: ") || !strings.Contains(lines[0], want) {
+		sb.t.Fatalf("skiff %s: want one error line about %q, got stderr %q", strings.Join(args, " "), want, r.Err)
+	}
+}
+
+// TestPullFailureOneLine: a failed pull takes back its progress lines
+// ("Unable to find image", "Pulling"), so that the error is all it prints.
+func TestPullFailureOneLine(t *testing.T) {
+	sb := newSandbox(t)
+	missing := st.reg.Addr + "/test/nothere:1"
+	unreachable := "127.0.0.1:1/test/busybox:1"
+	for _, ref := range []string{missing, unreachable} {
+		sb.failsAlone("pull "+ref, "pull", ref)
+		sb.failsAlone("pull "+ref, "run", "--rm", ref, "true")
+		sb.failsAlone("pull "+ref, "create", ref, "true")
+		sb.failsAlone("pull "+ref, "run", "--pull", "always", "--rm", ref, "true")
+	}
+	if out := sb.OK("ps", "-aq").Out; out != "" {
+		t.Errorf("failed pulls left containers: %q", out)
+	}
+	// A pull that works still says what it did.
+	if r := sb.OK("pull", st.busybox); !strings.Contains(r.Err, "Pulling "+st.busybox) || !strings.Contains(r.Err, "Pull complete") {
+		t.Errorf("pull progress: %q", r.Err)
+	}
+}
+
+// TestUsernsAutoWithoutRangesOneLine: as root, --userns=auto for a user
+// without subordinate ranges is refused in one line (containers/storage
+// logged a line of its own before skiff's), and nothing is made.
+func TestUsernsAutoWithoutRangesOneLine(t *testing.T) {
+	sb := rootRunSandbox(t)
+	// The suite's "containers" user keeps its ranges for the other tests;
+	// this store hands out the ids of the user that has none.
+	cfg := filepath.Join(sb.Home, "config.toml")
+	if err := os.WriteFile(cfg, []byte("[storage]\nauto_userns_user = \""+noSubUser+"\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, verb := range []string{"run", "create"} {
+		sb.failsAlone("no subuid ranges found for user \""+noSubUser+"\"", "--config", cfg, verb, "--userns=auto", "bb", "true")
+	}
+	if out := sb.OK("--config", cfg, "ps", "-aq").Out; out != "" {
+		t.Errorf("refused --userns=auto left containers: %q", out)
+	}
+	// The same store with the default user works.
+	if out := sb.OK("run", "--rm", "--userns=auto", "bb", "echo", "ok").Out; out != "ok\n" {
+		t.Errorf("--userns=auto with the containers user: %q", out)
+	}
+}
