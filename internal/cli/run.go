@@ -562,10 +562,22 @@ func (s *session) create(m *lifecycle.Manager, r *createRequest) (*container.Con
 func (s *session) imageForRun(store *imagestore.Store, r *createRequest) (imagestore.Image, error) {
 	var why string
 	if r.pull != "always" {
-		img, err := store.Lookup(r.imageArg)
+		img, err := s.localImage(store, r)
+		var pe *imagestore.PlatformError
 		switch {
 		case err == nil:
 			return img, nil
+		case errors.As(err, &pe):
+			// As in Docker: --platform names the image wanted, and one of
+			// another platform counts as missing. By id there is nothing
+			// to pull.
+			if !slices.Contains(img.Names, r.ref.String()) && strings.HasPrefix(img.ID, strings.TrimPrefix(r.imageArg, "sha256:")) {
+				return imagestore.Image{}, usagef("%v: drop --platform, or name the image by its reference", err)
+			}
+			if r.pull == "never" {
+				return imagestore.Image{}, usagef("%v: pull it for %s (--pull missing or always) or drop --platform", err, r.platform.String())
+			}
+			why = fmt.Sprintf("The local image '%s' is for %s: pulling it for %s", r.ref.Familiar(), pe.Have.String(), pe.Want.String())
 		case !errors.Is(err, imagestore.ErrNotFound):
 			return imagestore.Image{}, lookupError(r.imageArg, err)
 		case r.pull == "never":
@@ -575,6 +587,15 @@ func (s *session) imageForRun(store *imagestore.Store, r *createRequest) (images
 		}
 	}
 	return s.pullImage(pullRequest{ref: r.ref, platform: r.platform, explicit: r.explicit, why: why})
+}
+
+// localImage finds the image in the store; only an asked-for --platform
+// is held against it.
+func (s *session) localImage(store *imagestore.Store, r *createRequest) (imagestore.Image, error) {
+	if r.explicit {
+		return store.LookupPlatform(r.imageArg, r.platform)
+	}
+	return store.Lookup(r.imageArg)
 }
 
 // parseAndCreate is what run and create share: the flags read, the

@@ -244,6 +244,41 @@ func (s *Store) Lookup(nameOrID string) (Image, error) {
 	return Image{}, fmt.Errorf("%s: %w", nameOrID, ErrNotFound)
 }
 
+// ErrOtherPlatform marks a local image of another platform than the one
+// asked for.
+var ErrOtherPlatform = errors.New("image is for another platform")
+
+// PlatformError is a local image found for another platform.
+type PlatformError struct {
+	Ref        string
+	Have, Want v1.Platform
+}
+
+func (e *PlatformError) Error() string {
+	return fmt.Sprintf("the local image %s is for %s, not %s", e.Ref, e.Have.String(), e.Want.String())
+}
+
+func (e *PlatformError) Unwrap() error { return ErrOtherPlatform }
+
+// LookupPlatform is Lookup of an image that must be for platform want; a
+// variant counts only where both name one (arm64 images often name none).
+func (s *Store) LookupPlatform(nameOrID string, want v1.Platform) (Image, error) {
+	img, err := s.Lookup(nameOrID)
+	if err != nil {
+		return Image{}, err
+	}
+	cfg, err := s.Config(img.ID)
+	if err != nil {
+		return Image{}, err
+	}
+	have := v1.Platform{OS: cfg.OS, Architecture: cfg.Architecture, Variant: cfg.Variant}
+	if have.OS != want.OS || have.Architecture != want.Architecture ||
+		(have.Variant != "" && want.Variant != "" && have.Variant != want.Variant) {
+		return img, &PlatformError{Ref: nameOrID, Have: have, Want: want}
+	}
+	return img, nil
+}
+
 // byRepoDigest finds an image pulled by tag under the same repository whose
 // manifest digest matches: "busybox@sha256:x" after "pull busybox".
 func (s *Store) byRepoDigest(ref imageref.Reference) (*storage.Image, bool) {
