@@ -74,37 +74,30 @@ func TestPlatformOfLocalImage(t *testing.T) {
 	if host == "arm64" {
 		other = "amd64"
 	}
-	sandboxes := map[string]func(*testing.T) *sandbox{"rootless": newSandbox}
-	if os.Geteuid() == 0 {
-		sandboxes["root"] = newRootSandbox
-	}
-	for name, mk := range sandboxes {
-		t.Run(name, func(t *testing.T) {
-			sb := removeContainersAtEnd(mk(t))
-			sb.OK("pull", "-q", st.multi)
-			arch := func(ref string) string {
-				return strings.TrimSpace(sb.OK("image", "inspect", "-f", "{{.Architecture}}", ref).Out)
-			}
-			sb.OK("create", "--pull", "never", "--platform", "linux/"+host, st.multi, "true")
-			for _, verb := range []string{"run", "create"} {
-				sb.failsAlone("is for linux/"+host+", not linux/"+other, verb, "--pull", "never", "--platform", "linux/"+other, st.multi, "true")
-			}
-			if n := len(strings.Fields(sb.OK("ps", "-aq").Out)); n != 1 {
-				t.Errorf("%d containers after the refusals, want the first one only", n)
-			}
-			id := strings.TrimSpace(sb.OK("create", "--platform", "linux/"+other, st.multi, "cat", "/etc/arch").Out)
-			img := strings.TrimSpace(sb.OK("inspect", "-f", "{{.Image}}", id).Out)
-			if got := arch(img); got != other {
-				t.Errorf("create --platform linux/%s made a container of a %s image", other, got)
-			}
-			if got := arch(st.multi); got != other {
-				t.Errorf("%s is %s after the pull for linux/%s", st.multi, got, other)
-			}
-			// run pulls the host's image back; its command shows which.
-			if out := sb.OK("run", "--rm", "--platform", "linux/"+host, st.multi, "cat", "/etc/arch").Out; out != host+"\n" {
-				t.Errorf("run --platform linux/%s ran the image for %q", host, out)
-			}
-			sb.failsAlone("drop --platform", "create", "--platform", "linux/"+host, img[:12], "true")
-		})
-	}
+	asUserAndRoot(t, func(t *testing.T, sb *sandbox) {
+		sb.OK("pull", "-q", st.multi)
+		arch := func(ref string) string {
+			return strings.TrimSpace(sb.OK("image", "inspect", "-f", "{{.Architecture}}", ref).Out)
+		}
+		sb.OK("create", "--pull", "never", "--platform", "linux/"+host, st.multi, "true")
+		for _, verb := range []string{"run", "create"} {
+			sb.failsAlone("is for linux/"+host+", not linux/"+other, verb, "--pull", "never", "--platform", "linux/"+other, st.multi, "true")
+		}
+		if n := len(strings.Fields(sb.OK("ps", "-aq").Out)); n != 1 {
+			t.Errorf("%d containers after the refusals, want the first one only", n)
+		}
+		id := strings.TrimSpace(sb.OK("create", "--platform", "linux/"+other, st.multi, "cat", "/etc/arch").Out)
+		img := strings.TrimSpace(sb.OK("inspect", "-f", "{{.Image}}", id).Out)
+		if got := arch(img); got != other {
+			t.Errorf("create --platform linux/%s made a container of a %s image", other, got)
+		}
+		if got := arch(st.multi); got != other {
+			t.Errorf("%s is %s after the pull for linux/%s", st.multi, got, other)
+		}
+		// run pulls the host's image back; its command shows which.
+		if out := sb.OK("run", "--rm", "--platform", "linux/"+host, st.multi, "cat", "/etc/arch").Out; out != host+"\n" {
+			t.Errorf("run --platform linux/%s ran the image for %q", host, out)
+		}
+		sb.failsAlone("drop --platform", "create", "--platform", "linux/"+host, img[:12], "true")
+	})
 }
