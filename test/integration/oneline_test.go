@@ -36,6 +36,17 @@ func TestPullFailureOneLine(t *testing.T) {
 	if out := sb.OK("ps", "-aq").Out; out != "" {
 		t.Errorf("failed pulls left containers: %q", out)
 	}
+	// On a terminal the lines are erased: up over both, then cleared.
+	p := openPty(t, 24, 100)
+	cmd := sb.Cmd("run", "--rm", missing, "true")
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = p.slave, p.slave, p.slave
+	if err := cmd.Run(); err == nil {
+		t.Fatal("run of a missing image on a terminal succeeded")
+	}
+	p.waitFor(t, "Error: ")
+	if out := p.Output(); !strings.Contains(out, "\x1b[2A\x1b[J") {
+		t.Errorf("a failed pull on a terminal left its lines: %q", out)
+	}
 	// A pull that works still says what it did.
 	if r := sb.OK("pull", st.busybox); !strings.Contains(r.Err, "Pulling "+st.busybox) || !strings.Contains(r.Err, "Pull complete") {
 		t.Errorf("pull progress: %q", r.Err)
