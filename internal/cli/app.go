@@ -288,11 +288,12 @@ func (s *session) openStore() (*imagestore.Store, error) {
 		return nil, err
 	}
 	st, err := imagestore.Open(imagestore.Options{
-		GraphRoot:     p.GraphRoot,
-		RunRoot:       p.RunRoot,
-		Driver:        driver,
-		SingleMapping: userns.CurrentMode() == userns.ModeSingle,
-		Rootless:      userns.Rootless(),
+		GraphRoot:      p.GraphRoot,
+		RunRoot:        p.RunRoot,
+		Driver:         driver,
+		SingleMapping:  userns.CurrentMode() == userns.ModeSingle,
+		Rootless:       userns.Rootless(),
+		AutoUserNsUser: cfg.Storage.AutoUsernsUser,
 	})
 	if err != nil {
 		return nil, err

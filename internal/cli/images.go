@@ -139,7 +139,7 @@ func (s *session) pullAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	img, err := s.pullImage(ref, platform, explicit, c.Bool("quiet"))
+	img, err := s.pullImage(pullRequest{ref: ref, platform: platform, explicit: explicit, quiet: c.Bool("quiet")})
 	if err != nil {
 		return err
 	}
@@ -148,7 +148,18 @@ func (s *session) pullAction(c *cli.Context) error {
 }
 
 // pullImage pulls with the progress display the output allows.
-func (s *session) pullImage(ref imageref.Reference, platform v1.Platform, explicit, quiet bool) (imagestore.Image, error) {
+// pullRequest is what pullImage fetches, and how it reports.
+type pullRequest struct {
+	ref      imageref.Reference
+	platform v1.Platform
+	explicit bool // the platform was asked for, not the host's
+	quiet    bool
+	// why, when set, is said before the pull (and taken back with the
+	// pull's other lines if it fails).
+	why string
+}
+
+func (s *session) pullImage(r pullRequest) (imagestore.Image, error) {
 	client, err := s.registry()
 	if err != nil {
 		return imagestore.Image{}, err
@@ -157,16 +168,19 @@ func (s *session) pullImage(ref imageref.Reference, platform v1.Platform, explic
 	if err != nil {
 		return imagestore.Image{}, err
 	}
-	opts := pull.Options{Platform: platform, ExplicitPlatform: explicit}
+	opts := pull.Options{Platform: r.platform, ExplicitPlatform: r.explicit}
 	var prog *progress.Pull
-	if !quiet {
+	if !r.quiet {
 		prog = progress.NewPull(s.io.Err, isTerminal(s.io.Err))
 		opts.Progress = prog
-		fmt.Fprintf(s.io.Err, "Pulling %s\n", ref)
+		if r.why != "" {
+			prog.Printf("%s", r.why)
+		}
+		prog.Printf("Pulling %s", r.ref)
 	}
-	img, err := pull.Pull(s.ctx, client, store, ref, opts)
+	img, err := pull.Pull(s.ctx, client, store, r.ref, opts)
 	if prog != nil {
-		prog.Close()
+		prog.Close(err)
 	}
 	return img, err
 }

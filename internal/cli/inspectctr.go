@@ -340,7 +340,7 @@ func (s *session) inspectEach(c *cli.Context, lookup func(m *lifecycle.Manager, 
 	for _, ref := range c.Args().Slice() {
 		r, err := lookup(m, ref)
 		if err != nil {
-			fmt.Fprintf(s.io.Err, "Error: %s\n", err)
+			fmt.Fprintf(s.io.Err, "Error: %s\n", oneLine(err.Error()))
 			failed = true
 			continue
 		}

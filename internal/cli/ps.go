@@ -2,7 +2,6 @@ package cli
 
 import (
 	"fmt"
-	"path"
 	"strconv"
 	"strings"
 	"time"
@@ -42,9 +41,9 @@ func statusText(st state.State) string {
 }
 
 func (s *session) psAction(c *cli.Context, filterSpecs []string) error {
-	filters, err := parsePsFilters(filterSpecs)
+	filters, err := container.ParseFilters(filterSpecs)
 	if err != nil {
-		return err
+		return usagef("%v", err)
 	}
 	if c.IsSet("last") && c.Int("last") < 0 {
 		return usagef("invalid --last %d: use a number >= 0", c.Int("last"))
@@ -78,10 +77,10 @@ func (s *session) psAction(c *cli.Context, filterSpecs []string) error {
 		if err != nil {
 			return err
 		}
-		if !all && st.Status != container.StatusRunning && !hasStatusFilter(filters) {
+		if !all && st.Status != container.StatusRunning && !filters.HasStatus() {
 			continue
 		}
-		if !matchPsFilters(filters, ctr, st, m.Images) {
+		if !filters.Match(ctr, st, imageID(m.Images)) {
 			continue
 		}
 		shown++
@@ -144,81 +143,13 @@ func portsText(st state.State) string {
 	return strings.Join(out, ", ")
 }
 
-type psFilter struct{ key, value string }
-
-func parsePsFilters(specs []string) ([]psFilter, error) {
-	var out []psFilter
-	for _, f := range specs {
-		k, v, ok := strings.Cut(f, "=")
-		if !ok {
-			return nil, usagef("invalid filter %q: use KEY=VALUE", f)
+// imageID resolves ancestor= references in the image store.
+func imageID(images *imagestore.Store) container.ImageLookup {
+	return func(ref string) (string, bool) {
+		img, err := images.Lookup(ref)
+		if err != nil {
+			return "", false
 		}
-		switch k {
-		case "status":
-			switch v {
-			case "created", "running", "exited":
-			default:
-				return nil, usagef("invalid filter %q: status is created, running or exited", f)
-			}
-		case "name", "ancestor", "id", "label":
-		default:
-			return nil, usagef("invalid filter %q: supported filters are status=, name=, ancestor=, id= and label=", f)
-		}
-		out = append(out, psFilter{k, v})
+		return img.ID, true
 	}
-	return out, nil
-}
-
-func hasStatusFilter(fs []psFilter) bool {
-	for _, f := range fs {
-		if f.key == "status" {
-			return true
-		}
-	}
-	return false
-}
-
-// matchPsFilters: filters of one key are alternatives, of different keys
-// all must hold, as in Docker.
-func matchPsFilters(fs []psFilter, ctr *container.Container, st state.State, images *imagestore.Store) bool {
-	groups := map[string][]string{}
-	for _, f := range fs {
-		groups[f.key] = append(groups[f.key], f.value)
-	}
-	for key, values := range groups {
-		ok := false
-		for _, v := range values {
-			switch key {
-			case "status":
-				ok = ok || st.Status == v
-			case "name":
-				ok = ok || strings.Contains(ctr.Name, v)
-			case "id":
-				ok = ok || strings.HasPrefix(ctr.ID, v)
-			case "label":
-				k, val, hasVal := strings.Cut(v, "=")
-				got, present := ctr.Labels[k]
-				ok = ok || (present && (!hasVal || got == val))
-			case "ancestor":
-				ok = ok || matchAncestor(v, ctr, images)
-			}
-		}
-		if !ok {
-			return false
-		}
-	}
-	return true
-}
-
-func matchAncestor(v string, ctr *container.Container, images *imagestore.Store) bool {
-	if ctr.Image == v || strings.HasPrefix(ctr.ImageID, strings.TrimPrefix(v, "sha256:")) {
-		return true
-	}
-	if img, err := images.Lookup(v); err == nil && img.ID == ctr.ImageID {
-		return true
-	}
-	if ok, _ := path.Match(v, ctr.Image); ok {
-		return true
-	}
-	return false
 }

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"os"
@@ -303,29 +302,16 @@ func parseLabels(specs []string) (map[string]string, error) {
 func parseEnv(files, values []string) ([]string, error) {
 	var out []string
 	for _, f := range files {
-		fh, err := os.Open(f)
+		env, err := runspec.ReadEnvFile(f, os.LookupEnv)
 		if err != nil {
-			return nil, usagef("--env-file: cannot read %s: %v", f, errorsUnwrapPath(err))
+			return nil, usagef("--env-file: %v", err)
 		}
-		sc := bufio.NewScanner(fh)
-		for n := 1; sc.Scan(); n++ {
-			line := strings.TrimSpace(sc.Text())
-			if line == "" || strings.HasPrefix(line, "#") {
-				continue
-			}
-			kv, err := envEntry(line)
-			if err != nil {
-				fh.Close()
-				return nil, usagef("--env-file %s line %d: %v", f, n, err)
-			}
-			if kv != "" {
-				out = runspec.SetEnv(out, kv)
-			}
+		for _, kv := range env {
+			out = runspec.SetEnv(out, kv)
 		}
-		fh.Close()
 	}
 	for _, v := range values {
-		kv, err := envEntry(v)
+		kv, err := runspec.EnvEntry(v, os.LookupEnv)
 		if err != nil {
 			return nil, usagef("--env %q: %v", v, err)
 		}
@@ -334,20 +320,6 @@ func parseEnv(files, values []string) ([]string, error) {
 		}
 	}
 	return out, nil
-}
-
-func envEntry(s string) (string, error) {
-	k, _, hasValue := strings.Cut(s, "=")
-	if k == "" || strings.ContainsAny(k, " \t") {
-		return "", fmt.Errorf("invalid variable name %q", k)
-	}
-	if hasValue {
-		return s, nil
-	}
-	if v, ok := os.LookupEnv(k); ok {
-		return k + "=" + v, nil
-	}
-	return "", nil
 }
 
 // parseVolume reads HOST:CONTAINER[:ro|rw].
@@ -490,6 +462,9 @@ func (s *session) manager() (*lifecycle.Manager, error) {
 
 // create resolves the image (pulling by policy) and records the container.
 func (s *session) create(m *lifecycle.Manager, r *createRequest) (*container.Container, error) {
+	if err := m.CheckCreate(r.cfg); err != nil {
+		return nil, usagef("%v", err)
+	}
 	img, err := s.imageForRun(m.Images, r)
 	if err != nil {
 		return nil, err
@@ -585,20 +560,42 @@ func (s *session) create(m *lifecycle.Manager, r *createRequest) (*container.Con
 
 // imageForRun finds the image, pulling it as the policy says.
 func (s *session) imageForRun(store *imagestore.Store, r *createRequest) (imagestore.Image, error) {
+	var why string
 	if r.pull != "always" {
-		img, err := store.Lookup(r.imageArg)
-		if err == nil {
+		img, err := s.localImage(store, r)
+		var pe *imagestore.PlatformError
+		switch {
+		case err == nil:
 			return img, nil
-		}
-		if !errors.Is(err, imagestore.ErrNotFound) {
+		case errors.As(err, &pe):
+			// As in Docker: --platform names the image wanted, and one of
+			// another platform counts as missing. By id there is nothing
+			// to pull.
+			if !slices.Contains(img.Names, r.ref.String()) && strings.HasPrefix(img.ID, strings.TrimPrefix(r.imageArg, "sha256:")) {
+				return imagestore.Image{}, usagef("%v: drop --platform, or name the image by its reference", err)
+			}
+			if r.pull == "never" {
+				return imagestore.Image{}, usagef("%v: pull it for %s (--pull missing or always) or drop --platform", err, r.platform.String())
+			}
+			why = fmt.Sprintf("The local image '%s' is for %s: pulling it for %s", r.ref.Familiar(), pe.Have.String(), pe.Want.String())
+		case !errors.Is(err, imagestore.ErrNotFound):
 			return imagestore.Image{}, lookupError(r.imageArg, err)
-		}
-		if r.pull == "never" {
+		case r.pull == "never":
 			return imagestore.Image{}, fmt.Errorf("no such image: %s (not pulled: --pull=never)", r.imageArg)
+		default:
+			why = fmt.Sprintf("Unable to find image '%s' locally", r.ref.Familiar())
 		}
-		fmt.Fprintf(s.io.Err, "Unable to find image '%s' locally\n", r.ref.Familiar())
 	}
-	return s.pullImage(r.ref, r.platform, r.explicit, false)
+	return s.pullImage(pullRequest{ref: r.ref, platform: r.platform, explicit: r.explicit, why: why})
+}
+
+// localImage finds the image in the store; only an asked-for --platform
+// is held against it.
+func (s *session) localImage(store *imagestore.Store, r *createRequest) (imagestore.Image, error) {
+	if r.explicit {
+		return store.LookupPlatform(r.imageArg, r.platform)
+	}
+	return store.Lookup(r.imageArg)
 }
 
 // parseAndCreate is what run and create share: the flags read, the

@@ -98,6 +98,10 @@ type Storage struct {
 	// Driver forces a storage driver ("overlay" or "vfs"); empty picks the
 	// best one that works.
 	Driver string `toml:"driver"`
+	// AutoUsernsUser owns the subordinate ids (in /etc/subuid and
+	// /etc/subgid) that --userns=auto hands out as root; empty is
+	// "containers", as in podman.
+	AutoUsernsUser string `toml:"auto_userns_user"`
 }
 
 // Load reads path; a missing file is an empty configuration.

@@ -273,7 +273,7 @@ func (cs *Store) Create(cfg Config) (*Container, error) {
 			return nil, fmt.Errorf("container name %q: %w: remove that container or choose another name", cfg.Name, ErrNameInUse)
 		}
 		if cfg.Host.UsernsMode == "auto" {
-			return nil, fmt.Errorf("--userns=auto: %w (it needs subordinate ids for the user %q in /etc/subuid and /etc/subgid)", err, "containers")
+			return nil, fmt.Errorf("--userns=auto: %w (it needs 65536 subordinate ids of its user in /etc/subuid and /etc/subgid)", err)
 		}
 		return nil, fmt.Errorf("create container: %w", err)
 	}

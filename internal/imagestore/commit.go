@@ -145,22 +145,37 @@ func (s *Store) CommitImage(n NewImage) (Image, error) {
 		opts.BigData = append(opts.BigData, storage.ImageBigDataOption{Key: keyManifestDigest(md), Data: n.Manifest, Digest: md})
 	}
 	img, err := s.s.CreateImage(id, n.Names, n.TopLayer, "", opts)
+	if errors.Is(err, storage.ErrDuplicateName) {
+		// Another image has a name (the tag pulled for another platform,
+		// or before the tag moved on): this one is created nameless and
+		// takes the names from it, as a pull in Docker does. A crash in
+		// between leaves a nameless image and the old one still named.
+		if _, err = s.s.CreateImage(id, nil, n.TopLayer, "", opts); err == nil {
+			err = storage.ErrDuplicateID
+		}
+	}
 	if errors.Is(err, storage.ErrDuplicateID) {
-		if err := s.s.AddNames(id, n.Names); err != nil {
-			return Image{}, fmt.Errorf("name image %s: %w", shortID(id), err)
-		}
-		if n.ManifestDigest.Hex != "" {
-			md := digest.Digest(n.ManifestDigest.String())
-			if err := s.s.SetImageBigData(id, keyManifestDigest(md), n.Manifest, func([]byte) (digest.Digest, error) { return md, nil }); err != nil {
-				return Image{}, fmt.Errorf("record manifest of image %s: %w", shortID(id), err)
-			}
-		}
-		img, err = s.s.Image(id)
+		img, err = s.name(id, n)
 	}
 	if err != nil {
 		return Image{}, fmt.Errorf("create image %s: %w", shortID(id), err)
 	}
 	return s.convert(img), nil
+}
+
+// name gives the stored image id the names and manifest of n; names
+// other images hold move to it.
+func (s *Store) name(id string, n NewImage) (*storage.Image, error) {
+	if err := s.s.AddNames(id, n.Names); err != nil {
+		return nil, fmt.Errorf("name image %s: %w", shortID(id), err)
+	}
+	if n.ManifestDigest.Hex != "" {
+		md := digest.Digest(n.ManifestDigest.String())
+		if err := s.s.SetImageBigData(id, keyManifestDigest(md), n.Manifest, func([]byte) (digest.Digest, error) { return md, nil }); err != nil {
+			return nil, fmt.Errorf("record manifest of image %s: %w", shortID(id), err)
+		}
+	}
+	return s.s.Image(id)
 }
 
 // DeleteLayer removes a layer no image uses; import calls it on failure.

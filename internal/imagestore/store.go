@@ -16,6 +16,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	digest "github.com/opencontainers/go-digest"
 	"go.podman.io/storage"
+	"go.podman.io/storage/pkg/idtools"
 	"golang.org/x/sys/unix"
 
 	"github.com/skiff-containers/skiff/internal/state"
@@ -47,15 +48,20 @@ type Options struct {
 	SingleMapping bool
 	// Rootless: the store is used from a rootless skiff's namespace.
 	Rootless bool
+	// AutoUserNsUser owns the subordinate ids --userns=auto hands out
+	// (as root); empty is DefaultAutoUserNsUser.
+	AutoUserNsUser string
 }
 
-// AutoUserNsUser owns the subordinate ids that --userns=auto hands out.
-const AutoUserNsUser = "containers"
+// DefaultAutoUserNsUser owns the subordinate ids that --userns=auto hands
+// out unless configured otherwise, as in podman.
+const DefaultAutoUserNsUser = "containers"
 
 // Store is an open image store. Close it when done: it holds no daemon,
 // but the driver may hold mounts.
 type Store struct {
-	s storage.Store
+	s        storage.Store
+	autoUser string
 }
 
 // Open opens (creating if needed) the store.
@@ -69,10 +75,14 @@ func Open(o Options) (*Store, error) {
 	if o.SingleMapping {
 		opts.GraphDriverOptions = []string{"overlay.ignore_chown_errors=true", "vfs.ignore_chown_errors=true"}
 	}
+	autoUser := o.AutoUserNsUser
+	if autoUser == "" {
+		autoUser = DefaultAutoUserNsUser
+	}
 	if os.Geteuid() == 0 && !o.Rootless {
 		// --userns=auto takes ranges from this user's /etc/subuid and
 		// /etc/subgid entries, as podman does.
-		opts.RootAutoNsUser = AutoUserNsUser
+		opts.RootAutoNsUser = autoUser
 		opts.AutoNsMinSize = 1024
 		opts.AutoNsMaxSize = 65536
 	}
@@ -80,7 +90,7 @@ func Open(o Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open image store %s: %w", o.GraphRoot, err)
 	}
-	st := &Store{s: s}
+	st := &Store{s: s, autoUser: autoUser}
 	st.cleanTemp()
 	if !o.Rootless {
 		restorePrivate(o.GraphRoot)
@@ -111,6 +121,16 @@ func restorePrivate(graphRoot string) {
 	if fi, err := os.Lstat(filepath.Join(graphRoot, "overlay-containers")); err == nil && fi.Mode().Perm() == 0o701 {
 		_ = os.Chmod(filepath.Join(graphRoot, "overlay-containers"), 0o700)
 	}
+}
+
+// CheckAutoUserNs tells whether --userns=auto has ids to hand out. It runs
+// before anything is made: containers/storage, asked for a container
+// without them, logs its own error line and fails with a vague one.
+func (s *Store) CheckAutoUserNs() error {
+	if _, err := idtools.NewIDMappings(s.autoUser, s.autoUser); err != nil {
+		return fmt.Errorf("--userns=auto: %v: give the user %q ranges there and in /etc/subgid, or name another user in config.toml's [storage] auto_userns_user", err, s.autoUser)
+	}
+	return nil
 }
 
 // Close releases the store.
@@ -250,6 +270,41 @@ func (s *Store) Lookup(nameOrID string) (Image, error) {
 		}
 	}
 	return Image{}, fmt.Errorf("%s: %w", nameOrID, ErrNotFound)
+}
+
+// ErrOtherPlatform marks a local image of another platform than the one
+// asked for.
+var ErrOtherPlatform = errors.New("image is for another platform")
+
+// PlatformError is a local image found for another platform.
+type PlatformError struct {
+	Ref        string
+	Have, Want v1.Platform
+}
+
+func (e *PlatformError) Error() string {
+	return fmt.Sprintf("the local image %s is for %s, not %s", e.Ref, e.Have.String(), e.Want.String())
+}
+
+func (e *PlatformError) Unwrap() error { return ErrOtherPlatform }
+
+// LookupPlatform is Lookup of an image that must be for platform want; a
+// variant counts only where both name one (arm64 images often name none).
+func (s *Store) LookupPlatform(nameOrID string, want v1.Platform) (Image, error) {
+	img, err := s.Lookup(nameOrID)
+	if err != nil {
+		return Image{}, err
+	}
+	cfg, err := s.Config(img.ID)
+	if err != nil {
+		return Image{}, err
+	}
+	have := v1.Platform{OS: cfg.OS, Architecture: cfg.Architecture, Variant: cfg.Variant}
+	if have.OS != want.OS || have.Architecture != want.Architecture ||
+		(have.Variant != "" && want.Variant != "" && have.Variant != want.Variant) {
+		return img, &PlatformError{Ref: nameOrID, Have: have, Want: want}
+	}
+	return img, nil
 }
 
 // byRepoDigest finds an image pulled by tag under the same repository whose

@@ -80,6 +80,15 @@ func (m *Manager) Create(cfg container.Config) (*container.Container, error) {
 	return nil, fmt.Errorf("no free random name found: give one with --name")
 }
 
+// CheckCreate refuses what Create cannot make; callers run it before an
+// image is pulled or anything recorded.
+func (m *Manager) CheckCreate(cfg container.Config) error {
+	if cfg.Host.UsernsMode == "auto" {
+		return m.Images.CheckAutoUserNs()
+	}
+	return nil
+}
+
 // StartOptions say how to connect the caller to a starting container.
 type StartOptions struct {
 	Attach     bool // connect the caller's streams

@@ -1,8 +1,10 @@
 // Package progress shows what a pull is doing: a live table of layers on a
-// terminal, one line per finished layer elsewhere.
+// terminal, one line per finished layer elsewhere. A pull that fails takes
+// its lines back, so that its error is the only line it leaves.
 package progress
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"strings"
@@ -22,11 +24,16 @@ type layer struct {
 
 // Pull implements pull.Progress.
 type Pull struct {
-	w       io.Writer
-	tty     bool
-	mu      sync.Mutex
-	layers  []layer
-	drawn   int // lines drawn last time, to move the cursor back over them
+	w      io.Writer
+	tty    bool
+	mu     sync.Mutex
+	layers []layer
+	drawn  int // lines drawn last time, to move the cursor back over them
+	// notes counts the lines Printf wrote on a terminal, which a failure
+	// erases with the layers' lines.
+	notes int
+	// held is everything written elsewhere, until the pull succeeds.
+	held    bytes.Buffer
 	stop    chan struct{}
 	stopped chan struct{}
 }
@@ -34,6 +41,19 @@ type Pull struct {
 // NewPull writes to w; tty selects the live display.
 func NewPull(w io.Writer, tty bool) *Pull {
 	return &Pull{w: w, tty: tty}
+}
+
+// Printf writes a line about the pull (what is pulled, and why) ahead of
+// the layers.
+func (p *Pull) Printf(format string, a ...any) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.tty {
+		fmt.Fprintf(&p.held, format+"\n", a...)
+		return
+	}
+	fmt.Fprintf(p.w, format+"\n", a...)
+	p.notes++
 }
 
 // Layers starts the display.
@@ -72,7 +92,7 @@ func (p *Pull) State(i int, state string) {
 	}
 	switch state {
 	case "Already exists", "Pull complete":
-		fmt.Fprintf(p.w, "%s: %s\n", l.id, state)
+		fmt.Fprintf(&p.held, "%s: %s\n", l.id, state)
 	}
 }
 
@@ -85,13 +105,26 @@ func (p *Pull) Bytes(i int, done int64) {
 	p.mu.Unlock()
 }
 
-// Close draws the final state and stops the display.
-func (p *Pull) Close() {
+// Close stops the display. After a success (err nil) it shows the final
+// state; after a failure it leaves nothing, for the error to be the one
+// line: a terminal's lines are erased, held lines are dropped.
+func (p *Pull) Close(err error) {
 	if p.stop != nil {
 		close(p.stop)
 		<-p.stopped
 		p.stop = nil
 	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	switch {
+	case !p.tty && err == nil:
+		_, _ = p.w.Write(p.held.Bytes())
+	case p.tty && err != nil && p.drawn+p.notes > 0:
+		// Up over every line written, then clear to the end of the screen.
+		fmt.Fprintf(p.w, "\r\x1b[%dA\x1b[J", p.drawn+p.notes)
+	}
+	p.held.Reset()
+	p.drawn, p.notes = 0, 0
 }
 
 func (p *Pull) loop() {

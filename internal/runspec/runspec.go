@@ -178,7 +178,14 @@ func baseMounts(o Options) []specs.Mount {
 	// /sys is bound instead.
 	foreignNet := (o.HostNetwork && o.Rootless) || (len(o.UIDMappings) > 0 && (o.HostNetwork || o.NetNSOutside || o.NetNSPath != ""))
 	if foreignNet {
-		ms = append(ms, specs.Mount{Destination: "/sys", Type: "bind", Source: "/sys", Options: []string{"rbind", "nosuid", "noexec", "nodev", sysRO}})
+		opts := []string{"rbind", "nosuid", "noexec", "nodev", sysRO}
+		if !o.Privileged {
+			// The host's /sys comes with its submounts (cgroupfs, securityfs,
+			// ...), which "ro" alone leaves writable: rro makes the whole
+			// tree read-only, as podman does.
+			opts = append(opts, "rro")
+		}
+		ms = append(ms, specs.Mount{Destination: "/sys", Type: "bind", Source: "/sys", Options: opts})
 	} else {
 		ms = append(ms, specs.Mount{Destination: "/sys", Type: "sysfs", Source: "sysfs", Options: []string{"nosuid", "noexec", "nodev", sysRO}})
 	}

@@ -4,6 +4,8 @@ import (
 	"reflect"
 	"slices"
 	"testing"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
 func TestArgv(t *testing.T) {
@@ -75,6 +77,57 @@ func TestCapabilities(t *testing.T) {
 			}
 			if tt.o.Privileged != (s.Linux.Seccomp == nil) {
 				t.Errorf("seccomp = %v with privileged=%v", s.Linux.Seccomp != nil, tt.o.Privileged)
+			}
+		})
+	}
+}
+
+// TestSysMount: /sys is read-only all the way down unless privileged; the
+// host's /sys, bound where a new sysfs cannot be mounted, brings its
+// submounts, which need rro.
+func TestSysMount(t *testing.T) {
+	auto := []specs.LinuxIDMapping{{ContainerID: 0, HostID: 100000, Size: 65536}}
+	tests := []struct {
+		name     string
+		o        Options
+		wantType string
+		want     []string // options present
+		not      []string // options absent
+	}{
+		{name: "private network", o: Options{Rootless: true}, wantType: "sysfs", want: []string{"ro"}},
+		{name: "host network as root", o: Options{HostNetwork: true}, wantType: "sysfs", want: []string{"ro"}},
+		{name: "host network rootless", o: Options{HostNetwork: true, Rootless: true}, wantType: "bind", want: []string{"rbind", "ro", "rro"}},
+		{name: "host network, userns auto", o: Options{HostNetwork: true, UIDMappings: auto, GIDMappings: auto}, wantType: "bind", want: []string{"rbind", "ro", "rro"}},
+		{name: "host network rootless privileged", o: Options{HostNetwork: true, Rootless: true, Privileged: true}, wantType: "bind", want: []string{"rbind", "rw"}, not: []string{"ro", "rro"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.o.Args = []string{"sh"}
+			s, err := Build(tt.o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var sys *specs.Mount
+			for i := range s.Mounts {
+				if s.Mounts[i].Destination == "/sys" {
+					sys = &s.Mounts[i]
+				}
+			}
+			if sys == nil {
+				t.Fatal("no /sys mount")
+			}
+			if sys.Type != tt.wantType {
+				t.Errorf("type %s, want %s", sys.Type, tt.wantType)
+			}
+			for _, o := range tt.want {
+				if !slices.Contains(sys.Options, o) {
+					t.Errorf("options %v lack %s", sys.Options, o)
+				}
+			}
+			for _, o := range tt.not {
+				if slices.Contains(sys.Options, o) {
+					t.Errorf("options %v have %s", sys.Options, o)
+				}
 			}
 		})
 	}

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -579,4 +580,35 @@ func TestNetworkFallbackWithoutHelper(t *testing.T) {
 	if w := errb.String(); strings.Count(w, "warning") != 1 || !strings.Contains(w, "slirp4netns is not installed") {
 		t.Errorf("warning: %q", w)
 	}
+}
+
+// TestHostNetworkSysReadOnly: with the host's network, /sys and every
+// mount under it are read-only, as in Docker and podman; that includes the
+// host's cgroupfs where the host's /sys is bound in (rootless, or as root
+// with --userns=auto), a new sysfs needing a network namespace of its own.
+func TestHostNetworkSysReadOnly(t *testing.T) {
+	asUserAndRoot(t, func(t *testing.T, sb *sandbox) {
+		withBusybox(sb)
+		variants := [][]string{nil}
+		if sb.user == nil {
+			variants = append(variants, []string{"--userns=auto"})
+		}
+		for _, extra := range variants {
+			// A fresh sysfs has an empty /sys/fs/cgroup that refuses any
+			// new name, so the probe goes to /sys/kernel there.
+			args := append(append([]string{"run", "--rm", "--network", "host"}, extra...), "bb", "sh", "-c",
+				"d=/sys/fs/cgroup; [ -e $d/cgroup.procs ] || d=/sys/kernel; mkdir $d/skiff-probe 2>&1; awk '$5 ~ /^\\/sys(\\/|$)/ {print $5, $6}' /proc/self/mountinfo")
+			out := sb.OK(args...).Out
+			lines := strings.Split(strings.TrimSpace(out), "\n")
+			if len(lines) < 2 || !strings.Contains(lines[0], "Read-only file system") {
+				t.Fatalf("%v: mkdir under /sys: %q, want it refused as read-only", extra, out)
+			}
+			for _, l := range lines[1:] {
+				f := strings.Fields(l)
+				if len(f) != 2 || !slices.Contains(strings.Split(f[1], ","), "ro") {
+					t.Errorf("%v: mount %q is not read-only", extra, l)
+				}
+			}
+		}
+	})
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -27,6 +28,11 @@ func withBusybox(sb *sandbox) *sandbox {
 	sb.t.Helper()
 	sb.OK("pull", "-q", st.busybox)
 	sb.OK("tag", st.busybox, "bb")
+	return removeContainersAtEnd(sb)
+}
+
+// removeContainersAtEnd removes sb's containers when the test ends.
+func removeContainersAtEnd(sb *sandbox) *sandbox {
 	sb.t.Cleanup(func() {
 		if ids := strings.Fields(sb.Skiff("ps", "-aq").Out); len(ids) > 0 {
 			sb.Skiff(append([]string{"rm", "-f"}, ids...)...)
@@ -177,7 +183,7 @@ func TestRunFlags(t *testing.T) {
 		{[]string{"run", "--stop-signal", "SIGNOPE", "bb"}, "invalid signal"},
 		{[]string{"run", "--name", "bad name", "bb"}, "invalid container name"},
 		{[]string{"run", "-w", "rel", "bb"}, "absolute"},
-		{[]string{"run", "--env-file", "/nonexistent", "bb"}, "cannot read"},
+		{[]string{"run", "--env-file", "/nonexistent", "bb"}, "/nonexistent: no such file"},
 		{[]string{"run", "--tmpfs", "/x:bogus", "bb"}, "unknown option"},
 		{[]string{"run", "--security-opt", "seccomp=unconfined", "bb"}, "unsupported --security-opt"},
 		{[]string{"run", "--userns", "auto", "bb"}, "needs root"},
@@ -197,6 +203,62 @@ func TestRunFlags(t *testing.T) {
 		t.Error("a failed start removed a created container")
 	}
 	sb.OK("rm", "keep")
+}
+
+// TestEnvFile: every line of an env file arrives, a long one too, or the
+// run is refused; none is dropped silently.
+func TestEnvFile(t *testing.T) {
+	sb := runSandbox(t)
+	long := filepath.Join(sb.Home, "long.env")
+	// Past bufio's 64 KiB default, under the kernel's 128 KiB per variable.
+	body := "FIRST=1\nBIG=" + strings.Repeat("x", 100*1024) + "\nLAST=yes\n"
+	if err := os.WriteFile(long, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out := sb.OK("run", "--rm", "--env-file", long, "bb", "sh", "-c", "echo $FIRST ${#BIG} $LAST").Out; out != "1 102400 yes\n" {
+		t.Errorf("long line: got %q, want %q", out, "1 102400 yes\n")
+	}
+	tooLong := filepath.Join(sb.Home, "toolong.env")
+	if err := os.WriteFile(tooLong, []byte("FIRST=1\nHUGE="+strings.Repeat("x", 200*1024)+"\nLAST=yes\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(sb.Home, "env.d")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, verb := range []string{"run", "create"} {
+		sb.Fails("line 2 is longer than", verb, "--env-file", tooLong, "bb", "true")
+		sb.Fails("is a directory", verb, "--env-file", dir, "bb", "true")
+	}
+	if out := sb.OK("ps", "-aq").Out; out != "" {
+		t.Errorf("refused env files left containers: %q", out)
+	}
+}
+
+// TestPsFilterName: name= is a regular expression, as in Docker.
+func TestPsFilterName(t *testing.T) {
+	sb := runSandbox(t)
+	for _, n := range []string{"web", "web2", "db"} {
+		sb.OK("create", "--name", n, "bb", "true")
+	}
+	for filter, want := range map[string]string{
+		"name=^web$":  "web",
+		"name=^/web$": "web",
+		"name=web":    "web web2",
+		"name=^w.*2$": "web2",
+	} {
+		out := sb.OK("ps", "-a", "--filter", filter, "--format", "{{.Names}}").Out
+		if got := strings.Join(strings.Fields(out), " "); !slices.Equal(sortedFields(got), sortedFields(want)) {
+			t.Errorf("ps --filter %s: got %q, want %q", filter, got, want)
+		}
+	}
+	sb.Fails("regular expression", "ps", "-a", "--filter", "name=web(")
+}
+
+func sortedFields(s string) []string {
+	f := strings.Fields(s)
+	slices.Sort(f)
+	return f
 }
 
 func TestNamesAndCidfile(t *testing.T) {

@@ -77,3 +77,12 @@ func readToEnd(t *testing.T, r io.Reader, within time.Duration) []byte {
 		return nil
 	}
 }
+
+// asUserAndRoot runs f in a fresh rootless sandbox and, when the suite runs
+// as root, in a root one; each one's containers are removed at the end.
+func asUserAndRoot(t *testing.T, f func(t *testing.T, sb *sandbox)) {
+	t.Run("rootless", func(t *testing.T) { f(t, removeContainersAtEnd(newSandbox(t))) })
+	if os.Geteuid() == 0 {
+		t.Run("root", func(t *testing.T) { f(t, removeContainersAtEnd(newRootSandbox(t))) })
+	}
+}
