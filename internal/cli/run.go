@@ -470,21 +470,26 @@ func (s *session) manager() (*lifecycle.Manager, error) {
 	if s.global.configFile != "" {
 		again = append(again, "--config", p.ConfigFile)
 	}
+	cfg, err := s.config()
+	if err != nil {
+		return nil, err
+	}
 	var registry string
 	if userns.Rootless() {
 		registry = userns.Registry(p.RunRoot)
 	}
 	return &lifecycle.Manager{
-		Networks:       network.NewStore(filepath.Join(p.GraphRoot, "networks")),
-		NetRunRoot:     filepath.Join(p.RunRoot, "networks"),
-		UsernsRegistry: registry,
-		Images:         store,
-		Containers:     container.NewStore(store.Storage()),
-		Rootless:       userns.Rootless(),
-		SingleMapping:  userns.CurrentMode() == userns.ModeSingle,
-		Self:           again,
-		Cleanup:        append(again[:len(again):len(again)], "rm", "-f"),
-		Restarter:      append(again[:len(again):len(again)], "start"),
+		AllowHostLoopback: cfg.Network.AllowHostLoopback,
+		Networks:          network.NewStore(filepath.Join(p.GraphRoot, "networks")),
+		NetRunRoot:        filepath.Join(p.RunRoot, "networks"),
+		UsernsRegistry:    registry,
+		Images:            store,
+		Containers:        container.NewStore(store.Storage()),
+		Rootless:          userns.Rootless(),
+		SingleMapping:     userns.CurrentMode() == userns.ModeSingle,
+		Self:              again,
+		Cleanup:           append(again[:len(again):len(again)], "rm", "-f"),
+		Restarter:         append(again[:len(again):len(again)], "start"),
 	}, nil
 }
 
