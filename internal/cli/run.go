@@ -67,7 +67,7 @@ func newCreateFlags(run bool) *createFlags {
 		&cli.StringFlag{Name: "user", Aliases: []string{"u"}, Usage: "user NAME|UID[:GROUP|GID] to run as"},
 		&cli.StringFlag{Name: "entrypoint", Usage: "override the image's entrypoint"},
 		&cli.StringFlag{Name: "hostname", Usage: "container host name (default: the short id)"},
-		&cli.StringFlag{Name: "network", Aliases: []string{"net"}, Value: network.ModeSlirp, Usage: "network: slirp4netns (private, with outbound access), none, host, or container:NAME"},
+		&cli.StringFlag{Name: "network", Aliases: []string{"net"}, Value: network.ModeSlirp, Usage: "network: slirp4netns[:allow_host_loopback=true,port_handler=loopback] (private, with outbound access), none, host, container:NAME, or a network's name"},
 		&cli.BoolFlag{Name: "publish-all", Aliases: []string{"P"}, Usage: "publish every exposed port on a free host port"},
 		&cli.StringFlag{Name: "domainname", Usage: "container NIS domain name"},
 		&cli.StringFlag{Name: "ip", Usage: "the container's IPv4 address on its user-defined network"},
