@@ -13,6 +13,7 @@ need=(
   "libseccomp-dev:"                   # the supervisor's seccomp filters (libcontainer)
   "libc6-dev:"                        # the static C library the supervisor links
   "slirp4netns:slirp4netns"           # the default network's user-mode stack
+  "nftables:nft"                      # -p keeps clients' addresses (rules in the container's namespace)
   "iperf3:iperf3"                     # make bench: throughput through -p
   "qemu-system-x86:qemu-system-x86_64" # make test-vm: a cgroup v2 guest
   "systemd:busctl"                    # make test-vm: the guest's systemd user manager

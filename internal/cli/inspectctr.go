@@ -175,7 +175,7 @@ func inspectContainer(m *lifecycle.Manager, ctr *container.Container) (Container
 		Driver:         m.Images.Driver(),
 		Platform:       "linux",
 		HostConfig: InspectHostConfig{
-			Binds: ctr.Host.Binds, NetworkMode: ctr.Host.NetworkMode, AutoRemove: ctr.AutoRemove,
+			Binds: ctr.Host.Binds, NetworkMode: network.FormatMode(ctr.Host.NetworkMode, ctr.Host.NetworkOptions), AutoRemove: ctr.AutoRemove,
 			CapAdd: ctr.Host.CapAdd, CapDrop: ctr.Host.CapDrop, Privileged: ctr.Host.Privileged,
 			ReadonlyRootfs: ctr.Host.ReadonlyRootfs, SecurityOpt: ctr.Host.SecurityOpt, Tmpfs: map[string]string{},
 			Init:       ctr.Init,

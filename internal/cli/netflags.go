@@ -12,11 +12,11 @@ import (
 // parseNetworkFlags reads --network, -p, -P, --expose and the name
 // options into cfg.
 func parseNetworkFlags(c *cli.Context, f *createFlags, cfg *container.Config) error {
-	mode, err := network.ParseMode(c.String("network"))
+	mode, opts, err := network.ParseMode(c.String("network"))
 	if err != nil {
 		return usagef("%v", err)
 	}
-	cfg.Host.NetworkMode = mode
+	cfg.Host.NetworkMode, cfg.Host.NetworkOptions = mode, opts
 	for _, p := range f.publish.values {
 		ports, err := network.ParsePublish(p)
 		if err != nil {

@@ -66,7 +66,7 @@ func newCreateFlags(run bool) *createFlags {
 		&cli.StringFlag{Name: "user", Aliases: []string{"u"}, Usage: "user NAME|UID[:GROUP|GID] to run as"},
 		&cli.StringFlag{Name: "entrypoint", Usage: "override the image's entrypoint"},
 		&cli.StringFlag{Name: "hostname", Usage: "container host name (default: the short id)"},
-		&cli.StringFlag{Name: "network", Aliases: []string{"net"}, Value: network.ModeSlirp, Usage: "network: slirp4netns (private, with outbound access), none, host, or container:NAME"},
+		&cli.StringFlag{Name: "network", Aliases: []string{"net"}, Value: network.ModeSlirp, Usage: "network: slirp4netns[:allow_host_loopback=true,port_handler=loopback] (private, with outbound access), none, host, container:NAME, or a network's name"},
 		&cli.BoolFlag{Name: "publish-all", Aliases: []string{"P"}, Usage: "publish every exposed port on a free host port"},
 		&cli.StringFlag{Name: "domainname", Usage: "container NIS domain name"},
 		&cli.StringFlag{Name: "ip", Usage: "the container's IPv4 address on its user-defined network"},
@@ -442,21 +442,26 @@ func (s *session) manager() (*lifecycle.Manager, error) {
 	if s.global.configFile != "" {
 		again = append(again, "--config", p.ConfigFile)
 	}
+	cfg, err := s.config()
+	if err != nil {
+		return nil, err
+	}
 	var registry string
 	if userns.Rootless() {
 		registry = userns.Registry(p.RunRoot)
 	}
 	return &lifecycle.Manager{
-		Networks:       network.NewStore(filepath.Join(p.GraphRoot, "networks")),
-		NetRunRoot:     filepath.Join(p.RunRoot, "networks"),
-		UsernsRegistry: registry,
-		Images:         store,
-		Containers:     container.NewStore(store.Storage()),
-		Rootless:       userns.Rootless(),
-		SingleMapping:  userns.CurrentMode() == userns.ModeSingle,
-		Self:           again,
-		Cleanup:        append(again[:len(again):len(again)], "rm", "-f"),
-		Restarter:      append(again[:len(again):len(again)], "start"),
+		AllowHostLoopback: cfg.Network.AllowHostLoopback,
+		Networks:          network.NewStore(filepath.Join(p.GraphRoot, "networks")),
+		NetRunRoot:        filepath.Join(p.RunRoot, "networks"),
+		UsernsRegistry:    registry,
+		Images:            store,
+		Containers:        container.NewStore(store.Storage()),
+		Rootless:          userns.Rootless(),
+		SingleMapping:     userns.CurrentMode() == userns.ModeSingle,
+		Self:              again,
+		Cleanup:           append(again[:len(again):len(again)], "rm", "-f"),
+		Restarter:         append(again[:len(again):len(again)], "start"),
 	}, nil
 }
 

@@ -84,6 +84,16 @@ func EnsurePrivateDir(dir string, uid int) error {
 type Config struct {
 	Registries Registries `toml:"registries"`
 	Storage    Storage    `toml:"storage"`
+	Network    Network    `toml:"network"`
+}
+
+// Network configures containers' networks.
+type Network struct {
+	// AllowHostLoopback lets containers on slirp4netns reach the host's
+	// loopback services at 10.0.2.2 unless --network says otherwise. Off
+	// by default: those services (a local registry, other users'
+	// -p 127.0.0.1: ports) are not meant for containers.
+	AllowHostLoopback bool `toml:"allow_host_loopback"`
 }
 
 // Registries configures registry access.

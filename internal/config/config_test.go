@@ -56,12 +56,17 @@ func TestLoad(t *testing.T) {
 	tests := []struct {
 		name, path, wantErr string
 		insecure            string
+		hostLoopback        bool
 	}{
 		{name: "missing", path: filepath.Join(dir, "nope.toml")},
 		{name: "insecure", path: write("a.toml", "[registries]\ninsecure = [\"reg.lan:5000\"]\n"), insecure: "reg.lan:5000"},
 		{name: "unknown key", path: write("b.toml", "[registries]\ninsecur = []\n"), wantErr: "unknown key"},
 		{name: "bad driver", path: write("c.toml", "[storage]\ndriver = \"zfs\"\n"), wantErr: "not supported"},
 		{name: "syntax", path: write("d.toml", "[registries\n"), wantErr: "config file"},
+		{name: "host loopback", path: write("e.toml", "[network]\nallow_host_loopback = true\n"), hostLoopback: true},
+		{name: "host loopback off", path: write("f.toml", "[network]\nallow_host_loopback = false\n")},
+		{name: "host loopback not a bool", path: write("g.toml", "[network]\nallow_host_loopback = \"yes\"\n"), wantErr: "config file"},
+		{name: "unknown network key", path: write("h.toml", "[network]\nallow_loopback = true\n"), wantErr: "unknown key"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -77,6 +82,9 @@ func TestLoad(t *testing.T) {
 			}
 			if tt.insecure != "" && !c.IsInsecure(tt.insecure) {
 				t.Errorf("%s not insecure", tt.insecure)
+			}
+			if c.Network.AllowHostLoopback != tt.hostLoopback {
+				t.Errorf("allow_host_loopback = %v, want %v", c.Network.AllowHostLoopback, tt.hostLoopback)
 			}
 		})
 	}

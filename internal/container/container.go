@@ -96,14 +96,17 @@ type Config struct {
 
 // HostConfig echoes the host-side options for inspect.
 type HostConfig struct {
-	Binds          []string `json:"binds,omitempty"`
-	Tmpfs          []string `json:"tmpfs,omitempty"`
-	NetworkMode    string   `json:"networkMode"`
-	CapAdd         []string `json:"capAdd,omitempty"`
-	CapDrop        []string `json:"capDrop,omitempty"`
-	Privileged     bool     `json:"privileged"`
-	ReadonlyRootfs bool     `json:"readonlyRootfs"`
-	SecurityOpt    []string `json:"securityOpt,omitempty"`
+	Binds       []string `json:"binds,omitempty"`
+	Tmpfs       []string `json:"tmpfs,omitempty"`
+	NetworkMode string   `json:"networkMode"`
+	// NetworkOptions are the default network's, from --network
+	// slirp4netns:KEY=VALUE,...
+	NetworkOptions network.SlirpOptions `json:"networkOptions,omitzero"`
+	CapAdd         []string             `json:"capAdd,omitempty"`
+	CapDrop        []string             `json:"capDrop,omitempty"`
+	Privileged     bool                 `json:"privileged"`
+	ReadonlyRootfs bool                 `json:"readonlyRootfs"`
+	SecurityOpt    []string             `json:"securityOpt,omitempty"`
 	// UsernsMode is "" (the caller's namespace) or "auto" (a range of its
 	// own, for root).
 	UsernsMode string `json:"usernsMode,omitempty"`

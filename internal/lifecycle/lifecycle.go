@@ -62,6 +62,9 @@ type Manager struct {
 	// run-time directories.
 	Networks   *network.Store
 	NetRunRoot string
+	// AllowHostLoopback is config.toml's default for containers'
+	// access to the host's loopback through slirp4netns.
+	AllowHostLoopback bool
 }
 
 // Create records a container. The name is claimed atomically; without a

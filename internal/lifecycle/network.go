@@ -64,7 +64,11 @@ func (m *Manager) planPrivate(c *container.Container) (*netPlan, error) {
 	}
 	// Root is set even without user-defined networks: the container's
 	// exit also releases networks whose last member was killed.
-	l := &supervisor.NetworkLaunch{Ports: ports, Slirp: c.Host.NetworkMode == network.ModeSlirp, Root: m.NetRunRoot}
+	l := &supervisor.NetworkLaunch{
+		Ports: ports, Slirp: c.Host.NetworkMode == network.ModeSlirp, Root: m.NetRunRoot,
+		AllowHostLoopback: m.allowHostLoopback(c),
+		PortsToLoopback:   c.Host.NetworkOptions.PortHandler == network.PortsToLoopback,
+	}
 	if len(c.Host.Networks) > 0 {
 		l.Name, l.Hostname, l.Hosts = c.Name, c.Hostname, filepath.Join(c.Dir, "hosts")
 	}
@@ -85,6 +89,14 @@ func (m *Manager) planPrivate(c *container.Container) (*netPlan, error) {
 		})
 	}
 	return &netPlan{launch: l, outbound: l.Slirp}, nil
+}
+
+// allowHostLoopback: the container's --network option, else config.toml's.
+func (m *Manager) allowHostLoopback(c *container.Container) bool {
+	if o := c.Host.NetworkOptions.AllowHostLoopback; o != nil {
+		return *o
+	}
+	return m.AllowHostLoopback
 }
 
 // hostPorts lists the ports to publish, with a free host port chosen for
@@ -165,6 +177,13 @@ func names(c *container.Container, plan *netPlan) network.Names {
 		n.Mode = network.ModeNone
 		if plan.outbound {
 			n.Mode = network.ModeSlirp
+		}
+	}
+	if n.Mode == network.ModeSlirp {
+		// slirp4netns refuses 10.0.2.2 without host loopback.
+		n.HostIP = network.SlirpGateway
+		if !plan.launch.AllowHostLoopback {
+			n.HostIP = network.HostAddress()
 		}
 	}
 	return n

@@ -2,6 +2,7 @@ package network
 
 import (
 	"fmt"
+	"net"
 	"net/netip"
 	"strings"
 )
@@ -17,7 +18,10 @@ type Names struct {
 	Domainname string
 	Name       string // the container's name
 	// IP is the container's address on its network; "" without one.
-	IP         string
+	IP string
+	// HostIP is the host's address as the container reaches it, which
+	// host.containers.internal names; "" names no host.
+	HostIP     string
 	DNS        []string
 	DNSSearch  []string
 	DNSOptions []string
@@ -55,10 +59,41 @@ func ParseAddHost(s string) (string, error) {
 
 // gateway is the address the host has as seen from the container.
 func (n Names) gateway() string {
-	if n.Mode == ModeHost {
+	switch {
+	case n.Mode == ModeHost:
 		return "127.0.0.1"
+	case n.HostIP != "":
+		return n.HostIP
 	}
 	return SlirpGateway
+}
+
+// HostAddress is the host's first IPv4 address that is neither loopback
+// nor link-local, or "". Without host loopback a container reaches the
+// host there, through slirp4netns's NAT, as any other machine would: it
+// gets the host's services on all addresses, not those on 127.0.0.1.
+func HostAddress() string {
+	ifaces, err := net.Interfaces()
+	if err != nil {
+		return ""
+	}
+	for _, ifc := range ifaces {
+		if ifc.Flags&net.FlagUp == 0 || ifc.Flags&net.FlagLoopback != 0 {
+			continue
+		}
+		addrs, err := ifc.Addrs()
+		if err != nil {
+			continue
+		}
+		for _, a := range addrs {
+			if ipn, ok := a.(*net.IPNet); ok {
+				if ip := ipn.IP.To4(); ip != nil && !ip.IsLoopback() && !ip.IsLinkLocalUnicast() {
+					return ip.String()
+				}
+			}
+		}
+	}
+	return ""
 }
 
 // Hosts is the container's /etc/hosts. With the host's network it starts
@@ -95,8 +130,8 @@ func (n Names) Hosts(hostFile []byte) string {
 		}
 		fmt.Fprintf(&b, "%s\t%s\n", self, strings.Join(names, " "))
 	}
-	if n.Mode == ModeSlirp {
-		fmt.Fprintf(&b, "%s\t%s\n", SlirpGateway, strings.Join(HostAliases, " "))
+	if n.Mode == ModeSlirp && n.HostIP != "" {
+		fmt.Fprintf(&b, "%s\t%s\n", n.HostIP, strings.Join(HostAliases, " "))
 	}
 	for _, p := range n.Peers {
 		b.WriteString(p + "\n")

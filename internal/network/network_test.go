@@ -77,22 +77,65 @@ func TestCheckDuplicates(t *testing.T) {
 }
 
 func TestParseMode(t *testing.T) {
-	tests := map[string]string{"": ModeSlirp, "bridge": ModeSlirp, "slirp4netns": ModeSlirp, "none": "none", "host": "host", "container:db": "container:db"}
-	for in, want := range tests {
-		if got, err := ParseMode(in); err != nil || got != want {
-			t.Errorf("ParseMode(%q) = %q, %v; want %q", in, got, err, want)
-		}
+	yes, no := true, false
+	tests := []struct {
+		in       string
+		wantMode string
+		wantOpts SlirpOptions
+		wantErr  string
+	}{
+		{in: "", wantMode: ModeSlirp},
+		{in: "bridge", wantMode: ModeSlirp},
+		{in: "slirp4netns", wantMode: ModeSlirp},
+		{in: "none", wantMode: "none"},
+		{in: "host", wantMode: "host"},
+		{in: "container:db", wantMode: "container:db"},
+		{in: "backend", wantMode: "backend"},
+		{in: "slirp4netns:allow_host_loopback=true", wantMode: ModeSlirp, wantOpts: SlirpOptions{AllowHostLoopback: &yes}},
+		{in: "slirp4netns:allow_host_loopback=false", wantMode: ModeSlirp, wantOpts: SlirpOptions{AllowHostLoopback: &no}},
+		{in: "bridge:port_handler=loopback", wantMode: ModeSlirp, wantOpts: SlirpOptions{PortHandler: PortsToLoopback}},
+		{in: "slirp4netns:port_handler=rootlesskit", wantMode: ModeSlirp},
+		{in: "slirp4netns:port_handler=loopback,allow_host_loopback=true", wantMode: ModeSlirp,
+			wantOpts: SlirpOptions{AllowHostLoopback: &yes, PortHandler: PortsToLoopback}},
+		{in: "slirp4netns:", wantErr: "has no value"},
+		{in: "slirp4netns:allow_host_loopback", wantErr: "has no value"},
+		{in: "slirp4netns:allow_host_loopback=yes please", wantErr: "use true or false"},
+		{in: "slirp4netns:mtu=1500", wantErr: `unknown option "mtu"`},
+		{in: "slirp4netns:port_handler=slirp4netns", wantErr: "not supported"},
+		{in: "slirp4netns:port_handler=fast", wantErr: "use rootlesskit"},
+		{in: "host:allow_host_loopback=true", wantErr: "only slirp4netns takes options"},
+		{in: "backend:allow_host_loopback=true", wantErr: "only slirp4netns takes options"},
+		{in: "container:", wantErr: "name the container"},
+		{in: "no/such", wantErr: "invalid --network"},
+		{in: "-x", wantErr: "invalid --network"},
 	}
-	if got, err := ParseMode("backend"); err != nil || got != "backend" || !UserDefined(got) {
-		t.Errorf("a network name: %q, %v", got, err)
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			mode, opts, err := ParseMode(tt.in)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("got %q, %+v, %v; want error with %q", mode, opts, err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || mode != tt.wantMode || !reflect.DeepEqual(opts, tt.wantOpts) {
+				t.Fatalf("got %q, %+v, %v; want %q, %+v", mode, opts, err, tt.wantMode, tt.wantOpts)
+			}
+			// What inspect shows reads back as the same.
+			m2, o2, err := ParseMode(FormatMode(mode, opts))
+			if err != nil || m2 != mode || !reflect.DeepEqual(o2, opts) {
+				t.Errorf("FormatMode %q reads back as %q, %+v, %v", FormatMode(mode, opts), m2, o2, err)
+			}
+		})
 	}
-	for _, bad := range []string{"container:", "no/such", "-x"} {
-		if _, err := ParseMode(bad); err == nil {
-			t.Errorf("ParseMode(%q) passed", bad)
-		}
+	if !UserDefined("backend") || UserDefined(ModeSlirp) {
+		t.Error("UserDefined")
 	}
 	if SharedContainer("container:db") != "db" || SharedContainer("host") != "" {
 		t.Error("SharedContainer")
+	}
+	if got := FormatMode(ModeSlirp, SlirpOptions{AllowHostLoopback: &yes, PortHandler: PortsToLoopback}); got != "slirp4netns:allow_host_loopback=true,port_handler=loopback" {
+		t.Errorf("FormatMode: %q", got)
 	}
 }
 
@@ -131,12 +174,23 @@ func TestNameFiles(t *testing.T) {
 		notHosts, notRes   []string
 	}{
 		{
-			name:      "slirp",
-			n:         Names{Mode: ModeSlirp, Hostname: "abc", Name: "web", IP: SlirpIP, ExtraHosts: []string{"gw:host-gateway"}},
+			name:      "slirp with host loopback",
+			n:         Names{Mode: ModeSlirp, Hostname: "abc", Name: "web", IP: SlirpIP, HostIP: SlirpGateway, ExtraHosts: []string{"gw:host-gateway"}},
 			wantHosts: []string{"127.0.0.1\tlocalhost\n", "10.0.2.100\tabc web\n", "10.0.2.2\thost.containers.internal host.docker.internal\n", "10.0.2.2\tgw\n"},
 			wantRes:   []string{"search lan\n", "nameserver 10.0.2.3\n", "options edns0\n"},
 			notRes:    []string{"127.0.0.53", "192.0.2.1"},
 			notHosts:  []string{"buildhost"},
+		},
+		{
+			name:      "slirp without host loopback names the host's address",
+			n:         Names{Mode: ModeSlirp, Hostname: "abc", IP: SlirpIP, HostIP: "192.0.2.7", ExtraHosts: []string{"gw:host-gateway"}},
+			wantHosts: []string{"192.0.2.7\thost.containers.internal host.docker.internal\n", "192.0.2.7\tgw\n"},
+			notHosts:  []string{"10.0.2.2"},
+		},
+		{
+			name:     "slirp without any host address names no host",
+			n:        Names{Mode: ModeSlirp, Hostname: "abc", IP: SlirpIP},
+			notHosts: []string{"host.containers.internal"},
 		},
 		{
 			name:      "none drops loopback resolvers",

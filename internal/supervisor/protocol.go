@@ -125,6 +125,12 @@ type RestartLaunch struct {
 type NetworkLaunch struct {
 	// Slirp gives it outbound access through slirp4netns.
 	Slirp bool `json:"slirp"`
+	// AllowHostLoopback lets slirp4netns pass connections to 10.0.2.2 to
+	// the host's loopback.
+	AllowHostLoopback bool `json:"allowHostLoopback,omitempty"`
+	// PortsToLoopback forwards the ports to 127.0.0.1 in the container
+	// rather than to its address (port_handler=loopback).
+	PortsToLoopback bool `json:"portsToLoopback,omitempty"`
 	// Ports to publish, host ports chosen.
 	Ports []network.Port `json:"ports,omitempty"`
 	// Attach are the user-defined networks to join.

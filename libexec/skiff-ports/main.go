@@ -8,8 +8,9 @@
 //	5  the end: it exits, freeing the host ports, when this pipe closes,
 //	   which happens when the container exits or its supervisor dies
 //
-// and arguments: STATE-DIR PORT... (ports as network.Port's Encode writes
-// them). Keeping this apart from the supervisor lets the supervisor hand
+// and arguments: STATE-DIR CHILD-IP PORT... (CHILD-IP is the address
+// connections go to inside the namespace; ports as network.Port's Encode
+// writes them). Keeping this apart from the supervisor lets the supervisor hand
 // over to the small skiff-monitor also when ports are published.
 package main
 
@@ -25,12 +26,12 @@ import (
 
 func main() {
 	report := os.NewFile(4, "report")
-	if len(os.Args) < 3 {
-		fmt.Fprintln(report, "skiff-ports is started by skiff-supervisor: usage: skiff-ports STATE-DIR PORT...")
+	if len(os.Args) < 4 {
+		fmt.Fprintln(report, "skiff-ports is started by skiff-supervisor: usage: skiff-ports STATE-DIR CHILD-IP PORT...")
 		os.Exit(125)
 	}
 	var ports []network.Port
-	for _, rec := range os.Args[2:] {
+	for _, rec := range os.Args[3:] {
 		p, err := network.Decode(rec)
 		if err != nil {
 			fmt.Fprintln(report, err)
@@ -38,7 +39,9 @@ func main() {
 		}
 		ports = append(ports, p)
 	}
-	fw, err := portfwd.Start(context.Background(), "/proc/self/fd/3", os.Args[1], ports, os.Stderr)
+	fw, err := portfwd.Start(context.Background(), portfwd.Options{
+		NetNS: "/proc/self/fd/3", StateDir: os.Args[1], ChildIP: os.Args[2], Ports: ports, Log: os.Stderr,
+	})
 	if err != nil {
 		fmt.Fprintln(report, err)
 		os.Exit(125)

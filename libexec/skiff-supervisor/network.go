@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"io"
+	"net/netip"
 	"os"
 	"path/filepath"
 
@@ -44,19 +45,37 @@ func setupNetwork(ctx context.Context, l *supervisor.Launch, diag io.Writer) (*c
 		}
 	}
 	if l.Network.Slirp {
-		n.startHelper(ctx, diag)
+		n.startHelper(ctx, l.Network.AllowHostLoopback, diag)
 	}
 	n.root, n.id = l.Network.Root, l.ID
-	for _, a := range l.Network.Attach {
+	// Published ports go to the container's address on its first
+	// network, else to its slirp4netns address.
+	childIP := network.SlirpIP
+	for i, a := range l.Network.Attach {
 		m := members.Member{Container: l.ID, Name: l.Network.Name, Hostname: l.Network.Hostname, Aliases: a.Aliases, Lock: l.LockPath, Hosts: l.Network.Hosts}
 		att := bridge.Attachment{Network: a.Network, Subnet: a.Subnet, Gateway: a.Gateway, Dir: members.Dir(a.Dir), IP: a.IP, Iface: a.Iface}
-		if _, err := bridge.Join(ns, att, m); err != nil {
+		ip, err := bridge.Join(ns, att, m)
+		if err != nil {
 			n.close()
 			return nil, err
 		}
+		if i == 0 {
+			childIP = ip
+		}
 	}
 	if len(l.Network.Ports) > 0 {
-		end, err := startPorts(ns, filepath.Dir(l.LockPath), l.Network.Ports, diag)
+		switch {
+		case l.Network.PortsToLoopback:
+			childIP = "127.0.0.1"
+		case len(l.Network.Attach) == 0 && n.helper == nil:
+			// Without slirp4netns nothing carries 10.0.2.100, the
+			// address /etc/hosts gives the container: loopback does.
+			if err := netns.AddLoopbackAddress(ns, netip.MustParseAddr(network.SlirpIP)); err != nil {
+				n.close()
+				return nil, err
+			}
+		}
+		end, err := startPorts(ns, portsPlan{stateDir: filepath.Dir(l.LockPath), childIP: childIP, ports: l.Network.Ports}, diag)
 		if err != nil {
 			n.close()
 			return nil, err
@@ -66,10 +85,10 @@ func setupNetwork(ctx context.Context, l *supervisor.Launch, diag io.Writer) (*c
 	return n, nil
 }
 
-func (n *containerNetwork) startHelper(ctx context.Context, diag io.Writer) {
+func (n *containerNetwork) startHelper(ctx context.Context, allowHostLoopback bool, diag io.Writer) {
 	bin, err := slirp.Usable()
 	if err == nil {
-		n.helper, err = slirp.Start(ctx, slirp.Options{Binary: bin, NetNS: n.ns, MTU: network.SlirpMTU, Log: diag})
+		n.helper, err = slirp.Start(ctx, slirp.Options{Binary: bin, NetNS: n.ns, MTU: network.SlirpMTU, Log: diag, AllowHostLoopback: allowHostLoopback})
 	}
 	if err != nil {
 		n.warnings = append(n.warnings, "the container has loopback only, no outbound network: "+err.Error())

@@ -13,9 +13,16 @@ import (
 	"github.com/skiff-containers/skiff/internal/supervisor"
 )
 
+// portsPlan is what skiff-ports serves.
+type portsPlan struct {
+	stateDir string // for the driver's socket
+	childIP  string // where connections go in the namespace
+	ports    []network.Port
+}
+
 // startPorts runs skiff-ports on the namespace and returns once the host
 // ports are bound, with the pipe whose closing ends it.
-func startPorts(ns *os.File, stateDir string, ports []network.Port, diag io.Writer) (*os.File, error) {
+func startPorts(ns *os.File, plan portsPlan, diag io.Writer) (*os.File, error) {
 	bin, err := supervisor.Helper("skiff-ports")
 	if err != nil {
 		return nil, err
@@ -30,8 +37,8 @@ func startPorts(ns *os.File, stateDir string, ports []network.Port, diag io.Writ
 		repW.Close()
 		return nil, err
 	}
-	args := []string{stateDir}
-	for _, p := range ports {
+	args := []string{plan.stateDir, plan.childIP}
+	for _, p := range plan.ports {
 		args = append(args, p.Encode())
 	}
 	cmd := exec.Command(bin, args...)

@@ -20,7 +20,11 @@ import (
 // netSandbox is a sandbox with the network test image pulled as "net".
 func netSandbox(t *testing.T) *sandbox {
 	t.Helper()
-	sb := runSandbox(t)
+	return withNetImage(runSandbox(t))
+}
+
+func withNetImage(sb *sandbox) *sandbox {
+	sb.t.Helper()
 	sb.OK("pull", "-q", st.netimg)
 	sb.OK("tag", st.netimg, "net")
 	return sb
@@ -50,10 +54,11 @@ func serveHTTP(t *testing.T, addr, body string) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
-// serveUDPEcho echoes datagrams on 127.0.0.1 until the test ends.
-func serveUDPEcho(t *testing.T) int {
+// serveUDPEcho echoes datagrams on addr (port 0: a free one) until the
+// test ends.
+func serveUDPEcho(t *testing.T, addr string) int {
 	t.Helper()
-	pc, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	pc, err := net.ListenPacket("udp4", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,7 +150,7 @@ func waitPortFree(t *testing.T, port int) {
 func TestNetworkDefault(t *testing.T) {
 	sb := netSandbox(t)
 	r := sb.OK("run", "--rm", "net", "sh", "-c", "ip -4 addr show tap0; ip route; cat /etc/resolv.conf /etc/hosts")
-	for _, want := range []string{"10.0.2.100/24", "default via 10.0.2.2", "nameserver 10.0.2.3", "10.0.2.2\thost.containers.internal host.docker.internal"} {
+	for _, want := range []string{"10.0.2.100/24", "default via 10.0.2.2", "nameserver 10.0.2.3", hostIP() + "\thost.containers.internal host.docker.internal"} {
 		if !strings.Contains(r.Out, want) {
 			t.Errorf("missing %q in:\n%s", want, r.Out)
 		}
@@ -154,18 +159,20 @@ func TestNetworkDefault(t *testing.T) {
 		t.Errorf("warnings on a working network: %s", r.Err)
 	}
 
-	// A service the host binds to loopback, through host.containers.internal.
-	port := serveHTTP(t, "127.0.0.1:0", "from-host-loopback")
+	// A service the host binds to all addresses, through
+	// host.containers.internal: the host's own address, reached through
+	// slirp4netns's NAT (host loopback is off; see netisolation_test.go).
+	port := serveHTTP(t, "0.0.0.0:0", "from-host")
 	out := sb.OK("run", "--rm", "net", "wget", "-qO-", fmt.Sprintf("http://host.containers.internal:%d/", port)).Out
-	if out != "from-host-loopback" {
+	if out != "from-host" {
 		t.Errorf("host.containers.internal: got %q", out)
 	}
 	out = sb.OK("run", "--rm", "net", "wget", "-qO-", fmt.Sprintf("http://host.docker.internal:%d/", port)).Out
-	if out != "from-host-loopback" {
+	if out != "from-host" {
 		t.Errorf("host.docker.internal: got %q", out)
 	}
 	// UDP out and back.
-	uport := serveUDPEcho(t)
+	uport := serveUDPEcho(t, "0.0.0.0:0")
 	out = sb.OK("run", "--rm", "net", "netutil", "udp-send", fmt.Sprintf("host.containers.internal:%d", uport), "hi").Out
 	if strings.TrimSpace(out) != "host:hi" {
 		t.Errorf("UDP to the host: got %q", out)
@@ -197,7 +204,7 @@ func TestNetworkNameOptions(t *testing.T) {
 		"net", "sh", "-c", "cat /etc/resolv.conf /etc/hosts /proc/sys/kernel/domainname; hostname").Out
 	for _, want := range []string{
 		"search corp.example\n", "nameserver 192.0.2.53\n", "options ndots:2\n",
-		"192.0.2.10\tdb\n", "10.0.2.2\tgw\n", "10.0.2.100\tweb.example.org web named\n",
+		"192.0.2.10\tdb\n", hostIP() + "\tgw\n", "10.0.2.100\tweb.example.org web named\n",
 		"example.org\nweb\n",
 	} {
 		if !strings.Contains(out, want) {
@@ -411,6 +418,10 @@ func TestNetworkBadInput(t *testing.T) {
 		{[]string{"--network", "bogus"}, "no such network"},
 		{[]string{"--network", "no/such"}, "invalid --network"},
 		{[]string{"--network", "container:"}, "name the container"},
+		{[]string{"--network", "slirp4netns:mtu=1500"}, `unknown option "mtu"`},
+		{[]string{"--network", "slirp4netns:allow_host_loopback=maybe"}, "use true or false"},
+		{[]string{"--network", "slirp4netns:port_handler=slirp4netns"}, "not supported"},
+		{[]string{"--network", "host:allow_host_loopback=true"}, "only slirp4netns takes options"},
 		{[]string{"--dns", "resolver"}, "invalid --dns"},
 		{[]string{"--add-host", "nohost"}, "invalid --add-host"},
 		{[]string{"--add-host", "h:1.2.3"}, "not an IP address"},
@@ -427,9 +438,10 @@ func TestNetworkBadInput(t *testing.T) {
 }
 
 // wgetFails runs wget in a new container on net and reports whether it
-// failed to fetch url.
+// failed to fetch url. Debian's static busybox wget crashes on -T, which
+// would read as a failure whatever the network did: timeout bounds it.
 func wgetFails(sb *sandbox, net, url string) bool {
-	return sb.Skiff("run", "--rm", "--network", net, "net", "wget", "-T", "2", "-qO-", url).Code != 0
+	return sb.Skiff("run", "--rm", "--network", net, "net", "busybox", "timeout", "2", "wget", "-qO-", url).Code != 0
 }
 
 func TestUserNetworks(t *testing.T) {
@@ -486,7 +498,7 @@ func TestUserNetworks(t *testing.T) {
 	if !wgetFails(sb, "front", "http://"+dbIP+"/i") {
 		t.Errorf("front reached %s on backend", dbIP)
 	}
-	port := serveHTTP(t, "127.0.0.1:0", "host")
+	port := serveHTTP(t, "0.0.0.0:0", "host")
 	hostURL := fmt.Sprintf("http://host.containers.internal:%d/", port)
 	if out := sb.OK("run", "--rm", "--network", "backend", "net", "wget", "-qO-", hostURL).Out; out != "host" {
 		t.Errorf("outbound from backend: %q", out)
@@ -579,6 +591,22 @@ func TestNetworkFallbackWithoutHelper(t *testing.T) {
 	}
 	if w := errb.String(); strings.Count(w, "warning") != 1 || !strings.Contains(w, "slirp4netns is not installed") {
 		t.Errorf("warning: %q", w)
+	}
+	// Published ports need no helper: they reach the container at the
+	// address its /etc/hosts gives it, which loopback then carries.
+	port := freePort(t)
+	cmd = sb.Cmd("run", "-d", "--name", "lo-only", "-p", fmt.Sprintf("%d:80", port), "net", "sh", "-c", "echo ok > /tmp/i; httpd -f -p 80 -h /tmp")
+	for i, e := range cmd.Env {
+		if strings.HasPrefix(e, "PATH=") {
+			cmd.Env[i] = "PATH=" + t.TempDir()
+		}
+	}
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("run -p without the helper: %v: %s", err, out)
+	}
+	defer sb.Skiff("rm", "-f", "lo-only")
+	if got := httpGet(t, fmt.Sprintf("http://127.0.0.1:%d/i", port)); got != "ok\n" {
+		t.Errorf("ports without the helper: %q", got)
 	}
 }
 

@@ -5,6 +5,7 @@
 //	netutil udp-echo PORT        echo datagrams back, prefixed "echo:"
 //	netutil udp-send HOST:PORT MSG   send MSG, print the reply
 //	netutil notify LINE...       send the lines, as one datagram, to $NOTIFY_SOCKET
+//	netutil tcp-peer ADDR:PORT   answer each TCP connection with its peer's address
 package main
 
 import (
@@ -17,7 +18,7 @@ import (
 
 func main() {
 	if len(os.Args) < 3 {
-		fmt.Fprintln(os.Stderr, "usage: netutil udp-echo PORT | udp-send HOST:PORT MSG | notify LINE...")
+		fmt.Fprintln(os.Stderr, "usage: netutil udp-echo PORT | udp-send HOST:PORT MSG | notify LINE... | tcp-peer ADDR:PORT")
 		os.Exit(2)
 	}
 	var err error
@@ -32,6 +33,8 @@ func main() {
 		err = send(os.Args[2], os.Args[3])
 	case "notify":
 		err = notify(os.Args[2:])
+	case "tcp-peer":
+		err = peer(os.Args[2])
 	default:
 		err = fmt.Errorf("unknown command %q", os.Args[1])
 	}
@@ -53,6 +56,24 @@ func echo(port string) error {
 			return err
 		}
 		_, _ = pc.WriteTo(append([]byte("echo:"), buf[:n]...), addr)
+	}
+}
+
+// peer tells each client the address it is seen from, which is what a
+// server's allow-list would judge it by.
+func peer(addr string) error {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	for {
+		c, err := l.Accept()
+		if err != nil {
+			return err
+		}
+		host, _, _ := net.SplitHostPort(c.RemoteAddr().String())
+		fmt.Fprintf(c, "peer %s\n", host)
+		c.Close()
 	}
 }
 

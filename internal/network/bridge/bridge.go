@@ -13,7 +13,6 @@ import (
 	"os"
 
 	"github.com/vishvananda/netlink"
-	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
 
 	"github.com/skiff-containers/skiff/internal/network/members"
@@ -132,7 +131,7 @@ func hubNS(d members.Dir) (*os.File, error) {
 	if err != nil {
 		return nil, err
 	}
-	h, err := netlink.NewHandleAt(netns.NsHandle(ns.Fd()))
+	h, err := skiffnetns.Handle(ns)
 	if err != nil {
 		ns.Close()
 		return nil, err
@@ -165,12 +164,12 @@ func hubNS(d members.Dir) (*os.File, error) {
 // plug makes a veth pair: hostIf on the hub's bridge, iface in the
 // container with addr.
 func plug(hub, ctr *os.File, iface, hostIf string, addr netip.Prefix) error {
-	hh, err := netlink.NewHandleAt(netns.NsHandle(hub.Fd()))
+	hh, err := skiffnetns.Handle(hub)
 	if err != nil {
 		return err
 	}
 	defer hh.Close()
-	ch, err := netlink.NewHandleAt(netns.NsHandle(ctr.Fd()))
+	ch, err := skiffnetns.Handle(ctr)
 	if err != nil {
 		return err
 	}
@@ -212,7 +211,7 @@ func plug(hub, ctr *os.File, iface, hostIf string, addr netip.Prefix) error {
 
 // FreeIface is the first ethN the container's namespace does not have.
 func FreeIface(ctr *os.File) (string, error) {
-	ch, err := netlink.NewHandleAt(netns.NsHandle(ctr.Fd()))
+	ch, err := skiffnetns.Handle(ctr)
 	if err != nil {
 		return "", err
 	}
@@ -251,7 +250,7 @@ func Leave(ctr *os.File, network string, d members.Dir, id string) error {
 
 // Unplug removes the container's interface on a network (disconnect).
 func Unplug(ctr *os.File, iface string) error {
-	ch, err := netlink.NewHandleAt(netns.NsHandle(ctr.Fd()))
+	ch, err := skiffnetns.Handle(ctr)
 	if err != nil {
 		return err
 	}

@@ -5,10 +5,13 @@ package netns
 
 import (
 	"fmt"
+	"net"
+	"net/netip"
 	"os"
 	"runtime"
 
 	"github.com/vishvananda/netlink"
+	vnetns "github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
 )
 
@@ -59,4 +62,47 @@ func loopbackUp() error {
 // not inherit f), such as the container's init joining it.
 func Path(f *os.File) string {
 	return fmt.Sprintf("/proc/%d/fd/%d", os.Getpid(), f.Fd())
+}
+
+// Handle is a netlink handle on the namespace held by ns. netlink makes
+// one by moving the calling thread into the namespace and back, and
+// ignores a failed way back; rootless, moving back into the host's
+// namespace is refused. The thread would stay in the namespace, and a
+// supervisor whose main thread did would start its helpers (skiff-ports)
+// there. So the handle is made on a thread of its own, which ends with it:
+// the socket keeps to the namespace it was made in.
+func Handle(ns *os.File) (*netlink.Handle, error) {
+	type result struct {
+		h   *netlink.Handle
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		// Never unlocked: the thread ends with the goroutine.
+		runtime.LockOSThread()
+		h, err := netlink.NewHandleAt(vnetns.NsHandle(ns.Fd()))
+		done <- result{h, err}
+	}()
+	r := <-done
+	return r.h, r.err
+}
+
+// AddLoopbackAddress gives the namespace's loopback device one more
+// address, addr/32: the address the container is published at when it
+// has no other interface to carry it (slirp4netns could not run).
+func AddLoopbackAddress(ns *os.File, addr netip.Addr) error {
+	h, err := Handle(ns)
+	if err != nil {
+		return fmt.Errorf("address %s on loopback: %w", addr, err)
+	}
+	defer h.Close()
+	lo, err := h.LinkByName("lo")
+	if err != nil {
+		return fmt.Errorf("address %s on loopback: %w", addr, err)
+	}
+	ipnet := &net.IPNet{IP: addr.AsSlice(), Mask: net.CIDRMask(addr.BitLen(), addr.BitLen())}
+	if err := h.AddrAdd(lo, &netlink.Addr{IPNet: ipnet}); err != nil {
+		return fmt.Errorf("address %s on loopback: %w", addr, err)
+	}
+	return nil
 }

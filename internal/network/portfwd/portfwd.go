@@ -29,29 +29,56 @@ type Forwarder struct {
 	dir  *os.File
 }
 
+// Options for Start.
+type Options struct {
+	// NetNS is the path of the container's network namespace.
+	NetNS string
+	// StateDir holds the driver's socket.
+	StateDir string
+	// ChildIP is where connections go in the namespace: the container's
+	// own address, so that what it binds to loopback only stays private,
+	// or 127.0.0.1 (port_handler=loopback).
+	ChildIP string
+	Ports   []network.Port
+	// Log takes the driver's diagnostics.
+	Log io.Writer
+}
+
 // Start listens on the host side of each port and forwards to
-// 127.0.0.1:CONTAINERPORT inside the namespace at netnsPath. stateDir
-// holds the driver's socket; log takes its diagnostics.
-func Start(ctx context.Context, netnsPath, stateDir string, ports []network.Port, log io.Writer) (*Forwarder, error) {
+// ChildIP:CONTAINERPORT inside the namespace.
+func Start(ctx context.Context, o Options) (*Forwarder, error) {
 	// The driver's socket path must fit a sockaddr_un; the state
 	// directory's own path may not. Reach it through a descriptor.
-	dir, err := os.OpenFile(stateDir, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	dir, err := os.OpenFile(o.StateDir, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return nil, err
 	}
 	short := fmt.Sprintf("/proc/self/fd/%d", dir.Fd())
 	// A socket left by an earlier run of the container would stop the
 	// driver from listening.
-	_ = os.Remove(filepath.Join(stateDir, ".bp.sock"))
-	parent, err := builtin.NewParentDriver(log, short, false, "")
+	_ = os.Remove(filepath.Join(o.StateDir, ".bp.sock"))
+	child, err := netip.ParseAddr(o.ChildIP)
+	if err != nil {
+		dir.Close()
+		return nil, fmt.Errorf("port driver: child address %q: %w", o.ChildIP, err)
+	}
+	// Dialling the container's address from inside its namespace would
+	// make every client appear as the container itself. With the source
+	// kept, the driver binds the dialled socket to the client's address
+	// (IP_TRANSPARENT) and routes the replies back to it with nftables
+	// or iptables rules in the container's namespace. Loopback clients,
+	// UDP, and hosts without either tool fall back to the plain dial.
+	// A loopback target cannot take foreign sources.
+	keepSource := !child.IsLoopback()
+	parent, err := builtin.NewParentDriver(o.Log, short, keepSource, "")
 	if err != nil {
 		dir.Close()
 		return nil, fmt.Errorf("port driver: %w", err)
 	}
 	f := &Forwarder{quit: make(chan struct{}), dir: dir}
-	child := builtin.NewChildDriver(log)
+	childDriver := builtin.NewChildDriver(o.Log)
 	errc := make(chan error, 2)
-	go func() { errc <- child.RunChildDriver(parent.OpaqueForChild(), f.quit, netnsPath) }()
+	go func() { errc <- childDriver.RunChildDriver(parent.OpaqueForChild(), f.quit, o.NetNS) }()
 	initDone := make(chan struct{}, 1)
 	go func() { errc <- parent.RunParentDriver(initDone, f.quit, nil) }()
 	select {
@@ -66,8 +93,8 @@ func Start(ctx context.Context, netnsPath, stateDir string, ports []network.Port
 		f.Close()
 		return nil, ctx.Err()
 	}
-	for _, p := range ports {
-		if _, err := parent.AddPort(ctx, spec(p)); err != nil {
+	for _, p := range o.Ports {
+		if _, err := parent.AddPort(ctx, spec(p, child)); err != nil {
 			f.Close()
 			return nil, publishError(p, err)
 		}
@@ -75,12 +102,17 @@ func Start(ctx context.Context, netnsPath, stateDir string, ports []network.Port
 	return f, nil
 }
 
-func spec(p network.Port) port.Spec {
-	s := port.Spec{Proto: p.Proto, ParentIP: p.HostIP, ParentPort: p.HostPort, ChildPort: p.ContainerPort, ChildIP: "127.0.0.1"}
+// spec is the driver's port for p. The host side's address family picks
+// the listener's; the container side is child whatever the family, but
+// loopback forwarding keeps to the family, as it always did.
+func spec(p network.Port, child netip.Addr) port.Spec {
+	s := port.Spec{Proto: p.Proto, ParentIP: p.HostIP, ParentPort: p.HostPort, ChildPort: p.ContainerPort, ChildIP: child.String()}
 	if p.HostIP != "" {
 		if a, err := netip.ParseAddr(p.HostIP); err == nil && a.Is6() {
 			s.Proto += "6"
-			s.ChildIP = "::1"
+			if child.IsLoopback() {
+				s.ChildIP = "::1"
+			}
 		} else {
 			s.Proto += "4"
 		}

@@ -52,6 +52,9 @@ type Options struct {
 	NetNS  *os.File // the container's network namespace
 	MTU    int
 	Log    io.Writer // the helper's own output
+	// AllowHostLoopback passes connections to 10.0.2.2 on to the host's
+	// 127.0.0.1; without it slirp4netns refuses them.
+	AllowHostLoopback bool
 }
 
 // Start runs slirp4netns on the namespace and returns once its tap device
@@ -68,9 +71,11 @@ func Start(ctx context.Context, o Options) (*Helper, error) {
 		return nil, err
 	}
 	// Descriptors 3, 4 and 5 in the helper.
-	cmd := exec.Command(o.Binary, "--configure", "--mtu="+strconv.Itoa(o.MTU),
-		"--ready-fd=3", "--exit-fd=4", "--enable-seccomp",
-		"--netns-type=path", "/proc/self/fd/5", "tap0")
+	args := []string{"--configure", "--mtu=" + strconv.Itoa(o.MTU), "--ready-fd=3", "--exit-fd=4", "--enable-seccomp"}
+	if !o.AllowHostLoopback {
+		args = append(args, "--disable-host-loopback")
+	}
+	cmd := exec.Command(o.Binary, append(args, "--netns-type=path", "/proc/self/fd/5", "tap0")...)
 	cmd.ExtraFiles = []*os.File{readyW, exitR, o.NetNS}
 	cmd.Stdout, cmd.Stderr = o.Log, o.Log
 	err = cmd.Start()
