@@ -9,7 +9,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strings"
 	"syscall"
 
@@ -18,9 +17,9 @@ import (
 
 	"github.com/skiff-containers/skiff/internal/buildinfo"
 	"github.com/skiff-containers/skiff/internal/config"
+	"github.com/skiff-containers/skiff/internal/engine"
 	"github.com/skiff-containers/skiff/internal/imagestore"
 	"github.com/skiff-containers/skiff/internal/registry"
-	"github.com/skiff-containers/skiff/internal/userns"
 )
 
 // Exit codes, as Docker uses them.
@@ -65,8 +64,7 @@ type session struct {
 	io     IO
 	ctx    context.Context
 	global globalOptions
-	cfg    *config.Config
-	store  *imagestore.Store
+	eng    *engine.Engine
 }
 
 type globalOptions struct {
@@ -205,117 +203,73 @@ func (s *session) warnf(format string, a ...any) {
 	fmt.Fprintf(s.io.Err, "skiff: warning: "+format+"\n", a...)
 }
 
+// engineOptions are the global flags as the engine's options.
+func (s *session) engineOptions() engine.Options {
+	return engine.Options{
+		GraphRoot: s.global.root, RunRoot: s.global.runroot, ConfigFile: s.global.configFile,
+		Driver: s.global.driver, Env: os.Getenv,
+		Warn: func(msg string) { s.warnf("%s", msg) },
+	}
+}
+
 // paths resolves the directories, honouring --root and --runroot.
 func (s *session) paths() (config.Paths, error) {
-	p, err := config.DefaultPaths(os.Getenv, userns.HostUID())
-	if err != nil && s.global.root == "" {
-		return config.Paths{}, err
-	}
-	if s.global.root != "" {
-		abs, err := filepath.Abs(s.global.root)
-		if err != nil {
-			return config.Paths{}, err
-		}
-		p.GraphRoot = abs
-		if p.RunRoot == "" {
-			p.RunRoot = filepath.Join(os.TempDir(), fmt.Sprintf("skiff-run-%d", userns.HostUID()))
-		}
-	}
-	if s.global.runroot != "" {
-		abs, err := filepath.Abs(s.global.runroot)
-		if err != nil {
-			return config.Paths{}, err
-		}
-		p.RunRoot = abs
-	}
-	if s.global.configFile != "" {
-		if _, err := os.Stat(s.global.configFile); err != nil {
-			return config.Paths{}, usagef("--config %s: %v", s.global.configFile, errorsUnwrapPath(err))
-		}
-		abs, err := filepath.Abs(s.global.configFile)
-		if err != nil {
-			return config.Paths{}, err
-		}
-		p.ConfigFile = abs
-	}
-	return p, nil
+	p, err := engine.ResolvePaths(s.engineOptions())
+	return p, s.usage(err)
 }
 
-// config loads the configuration file once.
-func (s *session) config() (config.Config, error) {
-	if s.cfg != nil {
-		return *s.cfg, nil
+// engine opens the engine once.
+func (s *session) engine() (*engine.Engine, error) {
+	if s.eng != nil {
+		return s.eng, nil
 	}
-	p, err := s.paths()
+	e, err := engine.Open(s.ctx, s.engineOptions())
 	if err != nil {
-		return config.Config{}, err
+		return nil, s.usage(err)
 	}
-	c, err := config.Load(p.ConfigFile)
-	if err != nil {
-		return config.Config{}, err
-	}
-	s.cfg = &c
-	return c, nil
+	s.eng = e
+	return e, nil
 }
 
-// openStore checks that the user namespace was entered (the constructor in
-// internal/userns did it before main) and opens the image store.
+// usage words the engine's invalid global options as the flags they
+// came from.
+func (s *session) usage(err error) error {
+	var ie *engine.InvalidOptionError
+	if !errors.As(err, &ie) {
+		return err
+	}
+	flag := map[string]string{"GraphRoot": "--root", "RunRoot": "--runroot", "ConfigFile": "--config", "Driver": "--storage-driver"}[ie.Field]
+	if flag == "" {
+		return usagef("%v", err)
+	}
+	if ie.Field == "GraphRoot" {
+		return usagef("%s", ie.Reason)
+	}
+	if ie.Value == "" {
+		return usagef("%s: %s", flag, ie.Reason)
+	}
+	return usagef("%s %s: %s", flag, ie.Value, ie.Reason)
+}
+
+// openStore opens the engine and returns its image store.
 func (s *session) openStore() (*imagestore.Store, error) {
-	if s.store != nil {
-		return s.store, nil
-	}
-	p, err := s.paths()
+	e, err := s.engine()
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := s.config()
-	if err != nil {
-		return nil, err
-	}
-	driver := s.global.driver
-	if driver == "" {
-		driver = cfg.Storage.Driver
-	}
-	if driver != "" && driver != "overlay" && driver != "vfs" {
-		return nil, usagef("storage driver %q is not supported: use overlay or vfs", driver)
-	}
-	// The constructor's refusal of a run root that is not the user's
-	// names the real ids, so it goes first.
-	if err := userns.Enter(func(msg string) { s.warnf("%s", msg) }); err != nil {
-		return nil, err
-	}
-	if err := config.EnsurePrivateDir(p.RunRoot, os.Getuid()); err != nil {
-		return nil, err
-	}
-	st, err := imagestore.Open(imagestore.Options{
-		GraphRoot:      p.GraphRoot,
-		RunRoot:        p.RunRoot,
-		Driver:         driver,
-		SingleMapping:  userns.CurrentMode() == userns.ModeSingle,
-		Rootless:       userns.Rootless(),
-		AutoUserNsUser: cfg.Storage.AutoUsernsUser,
-	})
-	if err != nil {
-		return nil, err
-	}
-	s.store = st
-	return st, nil
+	return e.Images(), nil
 }
 
 func (s *session) registry() (*registry.Client, error) {
-	cfg, err := s.config()
+	e, err := s.engine()
 	if err != nil {
 		return nil, err
 	}
-	c := registry.New(cfg.IsInsecure)
-	c.UserAgent = "skiff/" + buildinfo.Version
-	return c, nil
+	return e.Registry(), nil
 }
 
 func (s *session) close() {
-	if s.store != nil {
-		_ = s.store.Close()
-	}
+	_ = s.eng.Close()
 }
 
 func (s *session) commands() []*cli.Command {

@@ -420,49 +420,13 @@ func parseDetachKeys(s string) ([]byte, error) {
 	return out, nil
 }
 
-// manager opens the stores (entering the user namespace) and returns the
-// lifecycle manager.
+// manager opens the engine and returns its lifecycle manager.
 func (s *session) manager() (*lifecycle.Manager, error) {
-	store, err := s.openStore()
+	e, err := s.engine()
 	if err != nil {
 		return nil, err
 	}
-	p, err := s.paths()
-	if err != nil {
-		return nil, err
-	}
-	self, err := os.Executable()
-	if err != nil {
-		return nil, err
-	}
-	// skiff on this very store, with absolute paths: what the monitor
-	// runs when a container exits (removal for --rm, a start again for a
-	// restart policy), and what a systemd unit runs.
-	again := []string{self, "--root", p.GraphRoot, "--runroot", p.RunRoot, "--storage-driver", store.Driver()}
-	if s.global.configFile != "" {
-		again = append(again, "--config", p.ConfigFile)
-	}
-	cfg, err := s.config()
-	if err != nil {
-		return nil, err
-	}
-	var registry string
-	if userns.Rootless() {
-		registry = userns.Registry(p.RunRoot)
-	}
-	return &lifecycle.Manager{
-		AllowHostLoopback: cfg.Network.AllowHostLoopback,
-		Networks:          network.NewStore(filepath.Join(p.GraphRoot, "networks")),
-		NetRunRoot:        filepath.Join(p.RunRoot, "networks"),
-		UsernsRegistry:    registry,
-		Images:            store,
-		Containers:        container.NewStore(store.Storage()),
-		Rootless:          userns.Rootless(),
-		SingleMapping:     userns.CurrentMode() == userns.ModeSingle,
-		Self:              again,
-		Cleanup:           append(again[:len(again):len(again)], "rm", "-f"),
-		Restarter:         append(again[:len(again):len(again)], "start"),
-	}, nil
+	return e.Manager(), nil
 }
 
 // create resolves the image (pulling by policy) and records the container.
