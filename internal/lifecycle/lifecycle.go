@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -229,7 +230,7 @@ func (m *Manager) launch(c *container.Container, rootfs string, o StartOptions) 
 			return nil, err
 		}
 		mounts = append(mounts, runspec.Mount{Source: initBin, Destination: initPath, ReadOnly: true})
-		args = append([]string{initPath, "--"}, c.Args...)
+		args = append([]string{initPath, "--ready-fd", strconv.Itoa(supervisor.InitReadyFd), "--"}, c.Args...)
 	}
 	notifyDir, notifyMount, notifyEnv, err := containerNotify(c)
 	if err != nil {
@@ -276,6 +277,7 @@ func (m *Manager) launch(c *container.Container, rootfs string, o StartOptions) 
 		RuntimeRoot:     c.RuntimeRoot(),
 		StatePath:       c.StatePath(),
 		VolatileState:   c.AutoRemove,
+		InitReady:       c.Init,
 		LockPath:        c.LockPath(),
 		Tty:             c.Tty,
 		Stdin:           c.OpenStdin,

@@ -1,10 +1,11 @@
 // Command skiff-init is PID 1 of a container run with --init, bound in at
 // /dev/init:
 //
-//	skiff-init -- CMD...
+//	skiff-init [--ready-fd N] -- CMD...
 //
 // runs CMD, forwards signals to it, reaps orphans, and exits with CMD's
-// status. The parent-death signal that ties the container to its
+// status. With --ready-fd it writes a byte to descriptor N (and closes
+// it) once it forwards signals, which its supervisor waits for. The parent-death signal that ties the container to its
 // supervisor is armed before it starts (by the supervisor's init) and
 // survives the exec into skiff-init.
 //
@@ -17,6 +18,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"strconv"
 	"syscall"
 
 	"github.com/skiff-containers/skiff/internal/monitor"
@@ -24,6 +26,14 @@ import (
 
 func main() {
 	args := os.Args[1:]
+	ready := -1
+	if len(args) > 1 && args[0] == "--ready-fd" {
+		n, err := strconv.Atoi(args[1])
+		if err != nil || n < 3 {
+			fail(125, "invalid --ready-fd %q: give a descriptor number of 3 or more", args[1])
+		}
+		ready, args = n, args[2:]
+	}
 	if len(args) > 0 && args[0] == "--" {
 		args = args[1:]
 	}
@@ -38,7 +48,7 @@ func main() {
 		}
 		fail(code, "%v", err)
 	}
-	os.Exit(runInit(path, args))
+	os.Exit(runInit(path, args, ready))
 }
 
 func fail(code int, format string, a ...any) {
@@ -46,9 +56,15 @@ func fail(code int, format string, a ...any) {
 	os.Exit(code)
 }
 
-func runInit(path string, args []string) int {
+func runInit(path string, args []string, ready int) int {
 	sigs := make(chan os.Signal, 32)
 	signal.Notify(sigs)
+	if ready >= 0 {
+		// Signals are queued from here on; the command must not inherit
+		// the descriptor.
+		_, _ = syscall.Write(ready, []byte{1})
+		_ = syscall.Close(ready)
+	}
 	cmd := exec.Command(path, args[1:]...)
 	cmd.Args[0] = args[0]
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr

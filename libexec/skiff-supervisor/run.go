@@ -135,6 +135,19 @@ func runContainer(path string) int {
 		return fail(125, "pipe: %v", err)
 	}
 	proc.ExtraFiles = []*os.File{sentinelR}
+	var initReady *os.File
+	if l.InitReady {
+		var w *os.File
+		if initReady, w, err = os.Pipe(); err != nil {
+			io.abort()
+			_ = ctr.Destroy()
+			return fail(125, "pipe: %v", err)
+		}
+		defer initReady.Close()
+		// Descriptor supervisor.InitReadyFd in the container.
+		proc.ExtraFiles = append(proc.ExtraFiles, w)
+		defer w.Close()
+	}
 	// The container's parent-death signal fires when the thread that
 	// forked it ends; keep that thread for the life of the process.
 	runtime.LockOSThread()
@@ -167,6 +180,9 @@ func runContainer(path string) int {
 		_ = ctr.Signal(unix.SIGKILL)
 		_ = ctr.Destroy()
 		return fail(125, "container console: %v", err)
+	}
+	if initReady != nil {
+		awaitInit(initReady, proc.ExtraFiles[1])
 	}
 	started := time.Now().UTC()
 	rs := state.State{Status: state.StatusRunning, Pid: pid, SupervisorPid: os.Getpid(), StartedAt: started, Scopes: scopes}
@@ -308,3 +324,15 @@ func cgroupPaths(ctr *libcontainer.Container) []string {
 	}
 	return slices.Collect(maps.Values(cs.CgroupPaths))
 }
+
+// awaitInit waits until skiff-init forwards signals (it writes a byte, or
+// exits and the pipe hangs up), at most initTimeout: a signal sent before
+// would be lost, and a caller may send one as soon as the start returns.
+func awaitInit(r, w *os.File) {
+	w.Close()
+	_ = r.SetReadDeadline(time.Now().Add(initTimeout))
+	var b [1]byte
+	_, _ = r.Read(b[:])
+}
+
+const initTimeout = 5 * time.Second
