@@ -78,7 +78,7 @@ func Main(args []string, streams IO) int {
 	s := &session{io: streams, ctx: ctx}
 	defer s.close()
 	app := s.app()
-	err := app.RunContext(ctx, args)
+	err := app.RunContext(ctx, placeFlags(app, args))
 	return s.exitCode(err)
 }
 
@@ -169,7 +169,7 @@ func wireUsage(cmds []*cli.Command) {
 }
 
 func flagError(c *cli.Context, err error) error {
-	msg := err.Error()
+	msg := typedFlagNames(c.App, err.Error())
 	if strings.HasPrefix(msg, "flag provided but not defined: ") {
 		msg = "unknown flag " + strings.TrimPrefix(msg, "flag provided but not defined: ")
 	}

@@ -356,7 +356,7 @@ func (s *session) printInspected(spec string, results []any, failed bool) error 
 		if results == nil {
 			results = []any{}
 		}
-		if err := format.Object(s.io.Out, "", results); err != nil {
+		if err := format.Object(s.io.Out, spec, results); err != nil {
 			return err
 		}
 	} else {

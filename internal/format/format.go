@@ -71,6 +71,8 @@ type Lister struct {
 	header []string
 	tw     *tabwriter.Writer
 	wrote  bool
+	// resolved: the template's field names were matched to the rows' type.
+	resolved bool
 }
 
 const (
@@ -169,6 +171,11 @@ func (l *Lister) Row(v any) error {
 }
 
 func (l *Lister) exec(w io.Writer, v any) error {
+	if !l.resolved {
+		// Every row is of one type.
+		resolveFields(l.tmpl, v)
+		l.resolved = true
+	}
 	var buf bytes.Buffer
 	if err := l.tmpl.Execute(&buf, v); err != nil {
 		return fmt.Errorf("--format: %w", err)
@@ -191,11 +198,15 @@ func (l *Lister) Flush() error {
 	return nil
 }
 
-// Object writes a single object: indented JSON when spec is empty or "json"
-// (as inspect does), else the template applied to it.
+// Object writes a single object: indented JSON when spec is empty (as
+// inspect does), JSON on one line for "json" (Docker's {{json .}}), else
+// the template applied to it.
 func Object(w io.Writer, spec string, v any) error {
 	if spec == "" || spec == "json" {
 		b, err := json.MarshalIndent(v, "", "    ")
+		if spec == "json" {
+			b, err = json.Marshal(v)
+		}
 		if err != nil {
 			return err
 		}
@@ -206,6 +217,7 @@ func Object(w io.Writer, spec string, v any) error {
 	if err != nil {
 		return err
 	}
+	resolveFields(t, v)
 	var buf bytes.Buffer
 	if err := t.Execute(&buf, v); err != nil {
 		return fmt.Errorf("--format: %w", err)

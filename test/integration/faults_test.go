@@ -31,8 +31,8 @@ func TestCommandLine(t *testing.T) {
 		want string
 	}{
 		{"unknown verb", []string{"frobnicate"}, "'frobnicate' is not a skiff command"},
-		{"unknown flag", []string{"images", "--bogus"}, "unknown flag -bogus"},
-		{"unknown global flag", []string{"--bogus", "images"}, "unknown flag -bogus"},
+		{"unknown flag", []string{"images", "--bogus"}, "unknown flag --bogus"},
+		{"unknown global flag", []string{"--bogus", "images"}, "unknown flag --bogus"},
 		{"unknown image subcommand", []string{"image", "frob"}, "'frob' is not a 'skiff image' command"},
 		{"bad log level", []string{"--log-level", "loud", "images"}, "invalid --log-level"},
 		{"bad driver", []string{"--storage-driver", "zfs", "images"}, "storage driver \"zfs\" is not supported"},
