@@ -56,21 +56,21 @@ type Launch struct {
 	// Unmount lists what is unmounted, in order, when the container is
 	// done: Root.Path and, for a container with its own user namespace,
 	// the store's mount it is bound from. Empty: Root.Path.
-	Unmount     []string `json:"unmount,omitempty"`
+	Unmount []string `json:"unmount,omitempty"`
 	// InitReady: the container's first process is skiff-init, which
 	// reports on InitReadyFd.
-	InitReady bool `json:"initReady,omitempty"`
-	RuntimeRoot string   `json:"runtimeRoot"`
-	StatePath   string   `json:"statePath"`
-	LockPath    string   `json:"lockPath"`
-	LogPath     string   `json:"logPath"` // the json-file log; empty for other drivers
-	LogMaxSize  int64    `json:"logMaxSize"`
-	LogMaxFiles int      `json:"logMaxFiles"`
-	Tty         bool     `json:"tty"`
-	Stdin       bool     `json:"stdin"`  // keep stdin open (-i)
-	Attach      bool     `json:"attach"` // descriptors 4-7 are connected
-	Rows        uint16   `json:"rows,omitempty"`
-	Cols        uint16   `json:"cols,omitempty"`
+	InitReady   bool   `json:"initReady,omitempty"`
+	RuntimeRoot string `json:"runtimeRoot"`
+	StatePath   string `json:"statePath"`
+	LockPath    string `json:"lockPath"`
+	LogPath     string `json:"logPath"` // the json-file log; empty for other drivers
+	LogMaxSize  int64  `json:"logMaxSize"`
+	LogMaxFiles int    `json:"logMaxFiles"`
+	Tty         bool   `json:"tty"`
+	Stdin       bool   `json:"stdin"`  // keep stdin open (-i)
+	Attach      bool   `json:"attach"` // descriptors 4-7 are connected
+	Rows        uint16 `json:"rows,omitempty"`
+	Cols        uint16 `json:"cols,omitempty"`
 	// VolatileState: the container goes when it exits (--rm), so its
 	// state is written without waiting for the disk.
 	VolatileState bool `json:"volatileState,omitempty"`
