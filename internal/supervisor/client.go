@@ -168,65 +168,13 @@ func spawn(o Options, spec string) (*Pending, error) {
 		return nil, err
 	}
 	extra := []*os.File{resW, devnull, devnull, devnull, devnull}
-	var closeAfter []*os.File
-	closeAfter = append(closeAfter, resW)
+	closeAfter := []*os.File{resW}
 	pd := &Pending{res: resR}
-	if spec == "-" {
-		r, w, err := os.Pipe()
-		if err != nil {
-			resR.Close()
-			resW.Close()
-			return nil, err
-		}
-		extra = append(extra, r)
-		closeAfter = append(closeAfter, r)
-		pd.spec = w
-	}
 	p := &Process{Cmd: cmd}
 	pd.p = p
-	for i, f := range o.Passthrough {
-		if f != nil {
-			extra[1+i] = f
-		}
-	}
-	if o.Attach {
-		a := &Attachment{}
-		if o.Stdin {
-			r, w, err := os.Pipe()
-			if err != nil {
-				return nil, err
-			}
-			extra[1], a.Stdin = r, w
-			closeAfter = append(closeAfter, r)
-		}
-		r, w, err := os.Pipe()
-		if err != nil {
-			return nil, err
-		}
-		extra[2], a.Stdout = w, r
-		closeAfter = append(closeAfter, w)
-		if !o.Tty {
-			r, w, err := os.Pipe()
-			if err != nil {
-				return nil, err
-			}
-			extra[3], a.Stderr = w, r
-			closeAfter = append(closeAfter, w)
-		}
-		cr, cw, err := os.Pipe()
-		if err != nil {
-			return nil, err
-		}
-		extra[4], a.Control = cr, cw
-		closeAfter = append(closeAfter, cr)
-		p.Attach = a
-	}
-	cmd.ExtraFiles = extra
-	cmd.SysProcAttr = &syscall.SysProcAttr{}
-	if o.Foreground {
-		cmd.SysProcAttr.Pdeathsig = syscall.SIGKILL
-	}
-	if err := cmd.Start(); err != nil {
+	// abort closes everything opened so far: a pipe that cannot be made
+	// must not leak the ones before it.
+	abort := func(err error) (*Pending, error) {
 		resR.Close()
 		for _, f := range closeAfter {
 			f.Close()
@@ -237,7 +185,61 @@ func spawn(o Options, spec string) (*Pending, error) {
 		if p.Attach != nil {
 			closeAttachment(p.Attach)
 		}
-		return nil, fmt.Errorf("start %s: %w", bin, err)
+		return nil, err
+	}
+	if spec == "-" {
+		r, w, err := os.Pipe()
+		if err != nil {
+			return abort(err)
+		}
+		extra = append(extra, r)
+		closeAfter = append(closeAfter, r)
+		pd.spec = w
+	}
+	for i, f := range o.Passthrough {
+		if f != nil {
+			extra[1+i] = f
+		}
+	}
+	if o.Attach {
+		a := &Attachment{}
+		p.Attach = a
+		if o.Stdin {
+			r, w, err := os.Pipe()
+			if err != nil {
+				return abort(err)
+			}
+			extra[1], a.Stdin = r, w
+			closeAfter = append(closeAfter, r)
+		}
+		r, w, err := os.Pipe()
+		if err != nil {
+			return abort(err)
+		}
+		extra[2], a.Stdout = w, r
+		closeAfter = append(closeAfter, w)
+		if !o.Tty {
+			r, w, err := os.Pipe()
+			if err != nil {
+				return abort(err)
+			}
+			extra[3], a.Stderr = w, r
+			closeAfter = append(closeAfter, w)
+		}
+		cr, cw, err := os.Pipe()
+		if err != nil {
+			return abort(err)
+		}
+		extra[4], a.Control = cr, cw
+		closeAfter = append(closeAfter, cr)
+	}
+	cmd.ExtraFiles = extra
+	cmd.SysProcAttr = &syscall.SysProcAttr{}
+	if o.Foreground {
+		cmd.SysProcAttr.Pdeathsig = syscall.SIGKILL
+	}
+	if err := cmd.Start(); err != nil {
+		return abort(fmt.Errorf("start %s: %w", bin, err))
 	}
 	for _, f := range closeAfter {
 		f.Close()

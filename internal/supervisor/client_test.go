@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 // fakeSupervisor stands in for skiff-supervisor: it takes its spec's path
@@ -82,4 +84,52 @@ func TestSpawnLaunchAbandon(t *testing.T) {
 			_, _ = p.Wait()
 		})
 	}
+}
+
+// TestSpawnLeaksNothing runs out of descriptors at each pipe Spawn makes
+// in turn: whatever it opened before the one that failed is closed again.
+func TestSpawnLeaksNothing(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, BinaryName), []byte(fakeSupervisor), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("SKIFF_LIBEXEC_DIR", dir)
+	t.Setenv("FAKE_OUT", filepath.Join(dir, "out"))
+	var saved unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &saved); err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Setrlimit(unix.RLIMIT_NOFILE, &saved)
+	failures := 0
+	for room := uint64(1); room <= 12; room++ {
+		before := openFds(t)
+		lim := unix.Rlimit{Cur: uint64(before) + room, Max: saved.Max}
+		if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &lim); err != nil {
+			t.Fatal(err)
+		}
+		pd, err := Spawn(Options{Attach: true, Stdin: true})
+		if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &saved); err != nil {
+			t.Fatal(err)
+		}
+		if err == nil {
+			pd.Abandon()
+		} else {
+			failures++
+		}
+		if after := openFds(t); after != before {
+			t.Errorf("with room for %d descriptors (err %v): %d open after, %d before", room, err, after, before)
+		}
+	}
+	if failures == 0 {
+		t.Fatal("no Spawn ran out of descriptors: the test tested nothing")
+	}
+}
+
+func openFds(t *testing.T) int {
+	t.Helper()
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(ents) - 1 // the directory's own descriptor
 }
