@@ -242,8 +242,11 @@ func (s *session) usage(err error) error {
 	if flag == "" {
 		return usagef("%v", err)
 	}
-	if ie.Field == "GraphRoot" {
+	switch ie.Field {
+	case "GraphRoot":
 		return usagef("%s", ie.Reason)
+	case "Driver":
+		return usagef("storage driver %q is %s", ie.Value, ie.Reason)
 	}
 	if ie.Value == "" {
 		return usagef("%s: %s", flag, ie.Reason)

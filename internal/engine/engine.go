@@ -129,7 +129,7 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 		driver = cfg.Storage.Driver
 	}
 	if driver != "" && driver != "overlay" && driver != "vfs" {
-		return nil, Invalid("Driver", driver, "storage driver not supported: use overlay or vfs")
+		return nil, Invalid("Driver", driver, "not supported: use overlay or vfs")
 	}
 	warn := o.Warn
 	if warn == nil {

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
@@ -230,7 +229,7 @@ func (m *Manager) launch(c *container.Container, rootfs string, o StartOptions) 
 			return nil, err
 		}
 		mounts = append(mounts, runspec.Mount{Source: initBin, Destination: initPath, ReadOnly: true})
-		args = append([]string{initPath, "--ready-fd", strconv.Itoa(supervisor.InitReadyFd), "--"}, c.Args...)
+		args = append([]string{initPath, "--"}, c.Args...)
 	}
 	notifyDir, notifyMount, notifyEnv, err := containerNotify(c)
 	if err != nil {

@@ -156,6 +156,12 @@ func ForwardSignals(pid int) {
 	}()
 }
 
+// InitReadyFd is the descriptor, in a --init container, on which
+// skiff-init says it forwards signals: the supervisor reports the
+// container started only then, so that a signal sent at once (run -d,
+// then kill) is not lost while skiff-init starts up.
+const InitReadyFd = 4
+
 // ReapUntil reaps children (a subreaper gets orphans too) until pid exits,
 // and returns its status the way a shell reports it.
 func ReapUntil(pid int) int {

@@ -43,12 +43,6 @@ const (
 	FdSpec = 8
 )
 
-// InitReadyFd is the descriptor, in a --init container, on which
-// skiff-init says it forwards signals: the supervisor reports the
-// container started only then, so that a signal sent at once (run -d,
-// then kill) is not lost while skiff-init starts up.
-const InitReadyFd = 4
-
 // Launch describes a container to start.
 type Launch struct {
 	ID   string      `json:"id"`
@@ -58,7 +52,7 @@ type Launch struct {
 	// the store's mount it is bound from. Empty: Root.Path.
 	Unmount []string `json:"unmount,omitempty"`
 	// InitReady: the container's first process is skiff-init, which
-	// reports on InitReadyFd.
+	// reports on monitor.InitReadyFd.
 	InitReady   bool   `json:"initReady,omitempty"`
 	RuntimeRoot string `json:"runtimeRoot"`
 	StatePath   string `json:"statePath"`

@@ -1,11 +1,12 @@
 // Command skiff-init is PID 1 of a container run with --init, bound in at
 // /dev/init:
 //
-//	skiff-init [--ready-fd N] -- CMD...
+//	skiff-init -- CMD...
 //
 // runs CMD, forwards signals to it, reaps orphans, and exits with CMD's
-// status. With --ready-fd it writes a byte to descriptor N (and closes
-// it) once it forwards signals, which its supervisor waits for. The parent-death signal that ties the container to its
+// status. Once it forwards signals it writes a byte to the pipe its
+// supervisor waits on (monitor.InitReadyFd) and closes it; its command
+// line stays Docker's, as `ps` in the container shows it. The parent-death signal that ties the container to its
 // supervisor is armed before it starts (by the supervisor's init) and
 // survives the exec into skiff-init.
 //
@@ -18,7 +19,6 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
-	"strconv"
 	"syscall"
 
 	"github.com/skiff-containers/skiff/internal/monitor"
@@ -26,14 +26,6 @@ import (
 
 func main() {
 	args := os.Args[1:]
-	ready := -1
-	if len(args) > 1 && args[0] == "--ready-fd" {
-		n, err := strconv.Atoi(args[1])
-		if err != nil || n < 3 {
-			fail(125, "invalid --ready-fd %q: give a descriptor number of 3 or more", args[1])
-		}
-		ready, args = n, args[2:]
-	}
 	if len(args) > 0 && args[0] == "--" {
 		args = args[1:]
 	}
@@ -48,7 +40,7 @@ func main() {
 		}
 		fail(code, "%v", err)
 	}
-	os.Exit(runInit(path, args, ready))
+	os.Exit(runInit(path, args))
 }
 
 func fail(code int, format string, a ...any) {
@@ -56,14 +48,14 @@ func fail(code int, format string, a ...any) {
 	os.Exit(code)
 }
 
-func runInit(path string, args []string, ready int) int {
+func runInit(path string, args []string) int {
 	sigs := make(chan os.Signal, 32)
 	signal.Notify(sigs)
-	if ready >= 0 {
-		// Signals are queued from here on; the command must not inherit
-		// the descriptor.
-		_, _ = syscall.Write(ready, []byte{1})
-		_ = syscall.Close(ready)
+	// Signals are queued from here on. The command must not inherit the
+	// pipe.
+	if readyPipe(monitor.InitReadyFd) {
+		_, _ = syscall.Write(monitor.InitReadyFd, []byte{1})
+		_ = syscall.Close(monitor.InitReadyFd)
 	}
 	cmd := exec.Command(path, args[1:]...)
 	cmd.Args[0] = args[0]
@@ -82,4 +74,23 @@ func runInit(path string, args []string, ready int) int {
 		}
 	}()
 	return monitor.ReapUntil(child)
+}
+
+// readyPipe tells the supervisor's pipe (the write end of a pipe) from
+// nothing: the container's init passes skiff-init no other descriptor.
+func readyPipe(fd int) bool {
+	var st syscall.Stat_t
+	if syscall.Fstat(fd, &st) != nil || st.Mode&syscall.S_IFMT != syscall.S_IFIFO {
+		return false
+	}
+	fl, err := fcntl(fd, syscall.F_GETFL)
+	return err == nil && fl&syscall.O_ACCMODE == syscall.O_WRONLY
+}
+
+func fcntl(fd, cmd int) (int, error) {
+	r, _, e := syscall.Syscall(syscall.SYS_FCNTL, uintptr(fd), uintptr(cmd), 0)
+	if e != 0 {
+		return 0, e
+	}
+	return int(r), nil
 }

@@ -144,7 +144,8 @@ func runContainer(path string) int {
 			return fail(125, "pipe: %v", err)
 		}
 		defer initReady.Close()
-		// Descriptor supervisor.InitReadyFd in the container.
+		// Descriptor monitor.InitReadyFd in the container: ExtraFiles start
+		// at 3, and the sentinel is first.
 		proc.ExtraFiles = append(proc.ExtraFiles, w)
 		defer w.Close()
 	}
