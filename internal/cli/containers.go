@@ -4,29 +4,23 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
-	"golang.org/x/sys/unix"
 
 	"github.com/skiff-containers/skiff/internal/container"
+	"github.com/skiff-containers/skiff/internal/engine"
 	"github.com/skiff-containers/skiff/internal/lifecycle"
 )
 
 func (s *session) containerCommands() []*cli.Command {
-	psFilters, psFilterValues := repeatable("filter", "f", "filter: status=, name=, ancestor=, id=, label=")
 	ps := func(name string, aliases ...string) *cli.Command {
+		flags, filters := psFlags()
 		return &cli.Command{
-			Name: name, Aliases: aliases, Usage: "list containers",
-			Flags: append([]cli.Flag{
-				&cli.BoolFlag{Name: "all", Aliases: []string{"a"}, Usage: "show all containers (default: running only)"},
-				&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print only ids"},
-				&cli.IntFlag{Name: "last", Aliases: []string{"n"}, Value: -1, Usage: "show the n last created containers (all states)"},
-				&cli.BoolFlag{Name: "latest", Aliases: []string{"l"}, Usage: "show the latest created container (all states)"},
-				&cli.BoolFlag{Name: "no-trunc", Usage: "do not truncate output"},
-				&cli.StringFlag{Name: "format", Usage: "Go template, 'table TEMPLATE' or 'json'"},
-			}, psFilters...),
-			Action: func(c *cli.Context) error { return s.psAction(c, psFilterValues.values) },
+			Name: name, Aliases: aliases, Usage: "list containers", Flags: flags,
+			Action: func(c *cli.Context) error { return s.psAction(c, filters.values) },
 		}
 	}
 	start := &cli.Command{
@@ -43,7 +37,7 @@ func (s *session) containerCommands() []*cli.Command {
 	}
 	stop := &cli.Command{
 		Name: "stop", Usage: "stop running containers (stop signal, then SIGKILL)", ArgsUsage: "CONTAINER [CONTAINER...]",
-		Flags:  []cli.Flag{&cli.IntFlag{Name: "time", Aliases: []string{"t"}, Value: -1, Usage: "seconds to wait before killing (default: the container's stop timeout)"}},
+		Flags:  stopFlags("seconds to wait before killing (default: the container's stop timeout)"),
 		Action: s.stopAction,
 	}
 	kill := &cli.Command{
@@ -53,7 +47,7 @@ func (s *session) containerCommands() []*cli.Command {
 	}
 	restart := &cli.Command{
 		Name: "restart", Usage: "restart containers", ArgsUsage: "CONTAINER [CONTAINER...]",
-		Flags:  []cli.Flag{&cli.IntFlag{Name: "time", Aliases: []string{"t"}, Value: -1, Usage: "seconds to wait before killing"}},
+		Flags:  stopFlags("seconds to wait before killing"),
 		Action: s.restartAction,
 	}
 	rm := func(name string, aliases ...string) *cli.Command {
@@ -61,20 +55,14 @@ func (s *session) containerCommands() []*cli.Command {
 			Name: name, Aliases: aliases, Usage: "remove containers", ArgsUsage: "CONTAINER [CONTAINER...]",
 			Flags: []cli.Flag{
 				&cli.BoolFlag{Name: "force", Aliases: []string{"f"}, Usage: "kill and remove running containers"},
-				&cli.BoolFlag{Name: "volumes", Aliases: []string{"v"}, Usage: "remove anonymous volumes too"},
+				&cli.BoolFlag{Name: "volumes", Aliases: []string{"v"}, Usage: "remove anonymous volumes (skiff has none yet: refused)"},
 			},
 			Action: s.rmAction,
 		}
 	}
 	logs := &cli.Command{
 		Name: "logs", Usage: "show a container's output", ArgsUsage: "CONTAINER",
-		Flags: []cli.Flag{
-			&cli.BoolFlag{Name: "follow", Aliases: []string{"f"}, Usage: "keep printing new output until the container stops"},
-			&cli.StringFlag{Name: "tail", Value: "all", Usage: "number of lines from the end"},
-			&cli.StringFlag{Name: "since", Usage: "only output after this time (RFC 3339, Unix time, or a duration such as 10m)"},
-			&cli.BoolFlag{Name: "timestamps", Aliases: []string{"t"}, Usage: "prefix lines with their time"},
-		},
-		Action: s.logsAction,
+		Flags: logsFlags(), Action: s.logsAction,
 	}
 	wait := &cli.Command{Name: "wait", Usage: "wait for containers to stop and print their exit codes", ArgsUsage: "CONTAINER [CONTAINER...]", Action: s.waitAction}
 	inspect := &cli.Command{
@@ -133,6 +121,7 @@ func (s *session) containerCommands() []*cli.Command {
 	}
 }
 
+// needArgs refuses a command given fewer than n arguments; what names them.
 func needArgs(c *cli.Context, n int, what string) error {
 	if c.NArg() < n {
 		return usagef("'%s' needs %s: see '%s --help'", c.Command.HelpName, what, c.Command.HelpName)
@@ -140,54 +129,192 @@ func needArgs(c *cli.Context, n int, what string) error {
 	return nil
 }
 
-// lookupContainer opens the stores and finds one container.
-func (s *session) lookupContainer(ref string) (*lifecycle.Manager, *container.Container, error) {
-	m, err := s.manager()
-	if err != nil {
-		return nil, nil, err
-	}
-	ctr, err := m.Containers.Lookup(ref)
-	if err != nil {
-		return nil, nil, containerLookupError(ref, err)
-	}
-	return m, ctr, nil
-}
-
-// eachContainer runs fn on every named container, printing each name done
-// (as Docker does) and errors as they come; it fails the command if any
-// failed.
-func (s *session) eachContainer(c *cli.Context, fn func(m *lifecycle.Manager, ctr *container.Container) error) error {
-	return s.forContainers(c, true, fn)
-}
-
-func (s *session) forContainers(c *cli.Context, echo bool, fn func(m *lifecycle.Manager, ctr *container.Container) error) error {
-	m, err := s.manager()
-	if err != nil {
+// optionError words an engine's refusal of an option as the flag or
+// argument it came from; other errors pass as they are.
+func optionError(c *cli.Context, err error) error {
+	var ie *engine.InvalidOptionError
+	if !errors.As(err, &ie) {
 		return err
 	}
-	var failed bool
-	for _, ref := range c.Args().Slice() {
-		ctr, err := m.Containers.Lookup(ref)
-		if err == nil {
-			err = fn(m, ctr)
-		} else {
-			err = containerLookupError(ref, err)
-		}
-		if err != nil {
-			fmt.Fprintf(s.io.Err, "Error: %s\n", oneLine(err.Error()))
-			failed = true
-			continue
-		}
-		if echo {
-			fmt.Fprintln(s.io.Out, ref)
+	// How each field is named, and whether its value is quoted, as the
+	// messages have always been.
+	names := map[string]struct {
+		name string
+		bare bool
+	}{
+		"Timeout": {"--time", true}, "Last": {"--last", true}, "Tail": {"--tail", false}, "Since": {"--since", false},
+		"Signal": {"signal", false}, "Name": {"container name", false}, "Port": {"port", false}, "Volumes": {"--volumes", false},
+	}
+	switch {
+	case ie.Field == "UpdateOptions":
+		return usagef("'%s' needs at least one limit to change, such as --memory 256m", c.Command.HelpName)
+	case ie.Field == "PsArgs":
+		return usagef("ps %s: %s", ie.Value, ie.Reason)
+	case strings.HasPrefix(ie.Field, "Filters."):
+		return usagef("invalid filter %q: %s", strings.ToLower(strings.TrimPrefix(ie.Field, "Filters."))+"="+ie.Value, ie.Reason)
+	}
+	n, ok := names[ie.Field]
+	switch {
+	case !ok:
+		return usagef("%v", err)
+	case ie.Value == "":
+		return usagef("%s: %s", n.name, ie.Reason)
+	}
+	value := strconv.Quote(ie.Value)
+	if n.bare {
+		value = ie.Value
+	}
+	if ie.Reason == "" {
+		return usagef("invalid %s %s", n.name, value)
+	}
+	return usagef("invalid %s %s: %s", n.name, value, ie.Reason)
+}
+
+// printResults reports a verb over several containers as Docker does:
+// each name done (if echo), each error as it came; the command fails if
+// any did. A verb refused for its options says so once.
+func (s *session) printResults(c *cli.Context, rs []engine.Result, echo bool) error {
+	if err := engine.Refused(rs); err != nil {
+		return optionError(c, err)
+	}
+	for _, r := range rs {
+		if r.Err != nil {
+			fmt.Fprintf(s.io.Err, "Error: %s\n", oneLine(r.Err.Error()))
+		} else if echo {
+			fmt.Fprintln(s.io.Out, r.Ref)
 		}
 	}
-	if failed {
+	if engine.Failed(rs) {
 		return &ExitError{Code: ExitSkiff}
 	}
 	return nil
 }
 
+// stopFlags are stop's and restart's.
+func stopFlags(timeUsage string) []cli.Flag {
+	return []cli.Flag{&cli.IntFlag{Name: "time", Aliases: []string{"t"}, Value: -1, Usage: timeUsage}}
+}
+
+// stopOptions: without -t, the container's own stop timeout.
+func stopOptions(c *cli.Context) engine.StopOptions {
+	var o engine.StopOptions
+	if c.IsSet("time") {
+		d := time.Duration(c.Int("time")) * time.Second
+		o.Timeout = &d
+	}
+	return o
+}
+
+func (s *session) stopAction(c *cli.Context) error {
+	if err := needArgs(c, 1, "a container"); err != nil {
+		return err
+	}
+	return s.onEngine(c, func(e *engine.Engine) []engine.Result {
+		return e.Stop(s.ctx, c.Args().Slice(), stopOptions(c))
+	})
+}
+
+func (s *session) killAction(c *cli.Context) error {
+	if err := needArgs(c, 1, "a container"); err != nil {
+		return err
+	}
+	return s.onEngine(c, func(e *engine.Engine) []engine.Result {
+		return e.Kill(s.ctx, c.Args().Slice(), engine.KillOptions{Signal: c.String("signal")})
+	})
+}
+
+func (s *session) restartAction(c *cli.Context) error {
+	if err := needArgs(c, 1, "a container"); err != nil {
+		return err
+	}
+	o := engine.RestartOptions{StopOptions: stopOptions(c), Stdin: s.io.In, Stdout: s.io.Out, Stderr: s.io.Err}
+	return s.onEngine(c, func(e *engine.Engine) []engine.Result {
+		return e.Restart(s.ctx, c.Args().Slice(), o)
+	})
+}
+
+func (s *session) rmAction(c *cli.Context) error {
+	if err := needArgs(c, 1, "a container"); err != nil {
+		return err
+	}
+	o := engine.RemoveOptions{Force: c.Bool("force"), Volumes: c.Bool("volumes")}
+	return s.onEngine(c, func(e *engine.Engine) []engine.Result {
+		return e.Remove(s.ctx, c.Args().Slice(), o)
+	})
+}
+
+// onEngine opens the engine, runs a verb over several containers and
+// prints its results, echoing each name done.
+func (s *session) onEngine(c *cli.Context, verb func(e *engine.Engine) []engine.Result) error {
+	e, err := s.engine()
+	if err != nil {
+		return err
+	}
+	return s.printResults(c, verb(e), true)
+}
+
+func (s *session) waitAction(c *cli.Context) error {
+	if err := needArgs(c, 1, "a container"); err != nil {
+		return err
+	}
+	e, err := s.engine()
+	if err != nil {
+		return err
+	}
+	var rs []engine.Result
+	for _, r := range e.Wait(s.ctx, c.Args().Slice()) {
+		if r.Err == nil {
+			fmt.Fprintln(s.io.Out, r.ExitCode)
+		}
+		rs = append(rs, r.Result)
+	}
+	return s.printResults(c, rs, false)
+}
+
+func (s *session) renameAction(c *cli.Context) error {
+	if c.NArg() != 2 {
+		return usagef("'%s' takes CONTAINER and NEW-NAME", c.Command.HelpName)
+	}
+	e, err := s.engine()
+	if err != nil {
+		return err
+	}
+	return optionError(c, e.Rename(s.ctx, c.Args().First(), c.Args().Get(1)))
+}
+
+func (s *session) pruneAction(c *cli.Context) error {
+	e, err := s.engine()
+	if err != nil {
+		return err
+	}
+	removed, err := e.Prune(s.ctx)
+	for _, id := range removed {
+		fmt.Fprintln(s.io.Out, id)
+	}
+	return err
+}
+
+func (s *session) updateCommand() *cli.Command {
+	flags, lists := limitFlags()
+	return &cli.Command{
+		Name: "update", Usage: "change containers' resource limits (at once if they run)", ArgsUsage: "CONTAINER [CONTAINER...]",
+		Flags: flags,
+		Action: func(c *cli.Context) error {
+			if err := needArgs(c, 1, "a container"); err != nil {
+				return err
+			}
+			o := engine.UpdateOptions{
+				Memory: c.String("memory"), MemoryReservation: c.String("memory-reservation"), MemorySwap: c.String("memory-swap"),
+				CPUs: c.String("cpus"), CPUShares: c.String("cpu-shares"), CpusetCpus: c.String("cpuset-cpus"), CpusetMems: c.String("cpuset-mems"),
+				PidsLimit: c.String("pids-limit"), BlkioWeight: c.String("blkio-weight"),
+				DeviceReadBps: lists.read.values, DeviceWriteBps: lists.write.values, CgroupConf: lists.conf.values,
+			}
+			return s.onEngine(c, func(e *engine.Engine) []engine.Result {
+				return e.Update(s.ctx, c.Args().Slice(), o)
+			})
+		},
+	}
+}
 func (s *session) startAction(c *cli.Context) error {
 	if err := needArgs(c, 1, "a container"); err != nil {
 		return err
@@ -274,127 +401,3 @@ func startError(err error) error {
 	}
 	return errors.New(oneLine(err.Error()))
 }
-
-func stopTimeout(c *cli.Context, ctr *container.Container) time.Duration {
-	if c.IsSet("time") {
-		return time.Duration(c.Int("time")) * time.Second
-	}
-	return ctr.StopTimeoutOrDefault()
-}
-
-// checkTime rejects a negative -t before anything is stopped.
-func checkTime(c *cli.Context) error {
-	if c.IsSet("time") && c.Int("time") < 0 {
-		return usagef("invalid --time %d: use a number of seconds >= 0", c.Int("time"))
-	}
-	return nil
-}
-
-func (s *session) stopAction(c *cli.Context) error {
-	if err := needArgs(c, 1, "a container"); err != nil {
-		return err
-	}
-	if err := checkTime(c); err != nil {
-		return err
-	}
-	return s.eachContainer(c, func(m *lifecycle.Manager, ctr *container.Container) error {
-		return m.Stop(s.ctx, ctr, stopTimeout(c, ctr))
-	})
-}
-
-func (s *session) killAction(c *cli.Context) error {
-	if err := needArgs(c, 1, "a container"); err != nil {
-		return err
-	}
-	sig, err := lifecycle.ParseSignal(c.String("signal"))
-	if err != nil {
-		return usagef("%v", err)
-	}
-	return s.eachContainer(c, func(m *lifecycle.Manager, ctr *container.Container) error {
-		return m.Signal(ctr, sig)
-	})
-}
-
-func (s *session) restartAction(c *cli.Context) error {
-	if err := needArgs(c, 1, "a container"); err != nil {
-		return err
-	}
-	if err := checkTime(c); err != nil {
-		return err
-	}
-	return s.eachContainer(c, func(m *lifecycle.Manager, ctr *container.Container) error {
-		if err := m.Stop(s.ctx, ctr, stopTimeout(c, ctr)); err != nil {
-			return err
-		}
-		_, err := m.Start(s.ctx, ctr, lifecycle.StartOptions{Caller: s.callerStdio()})
-		return startError(err)
-	})
-}
-
-func (s *session) rmAction(c *cli.Context) error {
-	if err := needArgs(c, 1, "a container"); err != nil {
-		return err
-	}
-	return s.eachContainer(c, func(m *lifecycle.Manager, ctr *container.Container) error {
-		return m.Remove(s.ctx, ctr, c.Bool("force"))
-	})
-}
-
-func (s *session) waitAction(c *cli.Context) error {
-	if err := needArgs(c, 1, "a container"); err != nil {
-		return err
-	}
-	return s.forContainers(c, false, func(m *lifecycle.Manager, ctr *container.Container) error {
-		code, err := m.Wait(s.ctx, ctr)
-		if err == nil {
-			fmt.Fprintln(s.io.Out, code)
-		}
-		return err
-	})
-}
-
-func (s *session) renameAction(c *cli.Context) error {
-	if c.NArg() != 2 {
-		return usagef("'%s' takes CONTAINER and NEW-NAME", c.Command.HelpName)
-	}
-	if err := container.ValidName(c.Args().Get(1)); err != nil {
-		return usagef("%v", err)
-	}
-	m, ctr, err := s.lookupContainer(c.Args().First())
-	if err != nil {
-		return err
-	}
-	if err := m.Containers.Rename(ctr, c.Args().Get(1)); err != nil {
-		if errors.Is(err, container.ErrNameInUse) {
-			return usagef("%v", err)
-		}
-		return err
-	}
-	return nil
-}
-
-func (s *session) pruneAction(c *cli.Context) error {
-	m, err := s.manager()
-	if err != nil {
-		return err
-	}
-	ctrs, err := m.Containers.List()
-	if err != nil {
-		return err
-	}
-	defer m.Containers.CollectOrphans()
-	for _, ctr := range ctrs {
-		st, err := m.SettledState(s.ctx, ctr)
-		if err != nil || st.Status == container.StatusRunning {
-			continue
-		}
-		if err := m.Containers.Remove(ctr); err != nil {
-			return err
-		}
-		fmt.Fprintln(s.io.Out, ctr.ID)
-	}
-	return nil
-}
-
-// signalName gives a signal's name for messages.
-func signalName(sig unix.Signal) string { return unix.SignalName(sig) }

@@ -1,13 +1,11 @@
 package cli
 
 import (
-	"fmt"
 	"strconv"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/skiff-containers/skiff/internal/container"
-	"github.com/skiff-containers/skiff/internal/lifecycle"
 	"github.com/skiff-containers/skiff/internal/resources"
 )
 
@@ -60,34 +58,4 @@ func parseLimitFlags(c *cli.Context, f *createFlags, cfg *container.Config) erro
 		cfg.Host.OOMScoreAdj = &n
 	}
 	return nil
-}
-
-func (s *session) updateCommand() *cli.Command {
-	flags, lists := limitFlags()
-	return &cli.Command{
-		Name: "update", Usage: "change containers' resource limits (at once if they run)", ArgsUsage: "CONTAINER [CONTAINER...]",
-		Flags: flags,
-		Action: func(c *cli.Context) error {
-			if err := needArgs(c, 1, "a container"); err != nil {
-				return err
-			}
-			if c.NumFlags() == 0 {
-				return usagef("'%s' needs at least one limit to change, such as --memory 256m", c.Command.HelpName)
-			}
-			f := limitValues(c, lists)
-			// Every value is checked before any container changes; the
-			// rules between values depend on each container's kept
-			// limits, and Merge checks them.
-			if err := resources.CheckValues(f); err != nil {
-				return usagef("%v", err)
-			}
-			return s.eachContainer(c, func(m *lifecycle.Manager, ctr *container.Container) error {
-				warning, err := m.Update(ctr, f)
-				if warning != "" {
-					fmt.Fprintf(s.io.Err, "skiff: warning: %s\n", warning)
-				}
-				return err
-			})
-		},
-	}
 }

@@ -5,8 +5,6 @@ import (
 	"strings"
 
 	"github.com/urfave/cli/v2"
-
-	"github.com/skiff-containers/skiff/internal/network"
 )
 
 func (s *session) portCommand() *cli.Command {
@@ -24,29 +22,22 @@ func (s *session) portAction(c *cli.Context) error {
 	if c.NArg() > 2 {
 		return usagef("'%s' takes a container and at most one port", c.Command.HelpName)
 	}
-	var want string
-	if c.NArg() == 2 {
-		ps, err := network.ParseExposed(c.Args().Get(1))
-		if err != nil || len(ps) != 1 {
-			return usagef("invalid port %q: use PORT or PORT/PROTO", c.Args().Get(1))
-		}
-		want = ps[0].Key()
-	}
-	ctr, st, err := s.runningContainer(c.Args().First(), ": its ports are published only while it runs")
+	e, err := s.engine()
 	if err != nil {
 		return err
 	}
-	var lines []string
-	for _, p := range network.DecodeAll(st.Ports) {
-		switch {
-		case want == "":
-			lines = append(lines, p.Key()+" -> "+p.HostAddr())
-		case p.Key() == want:
-			lines = append(lines, p.HostAddr())
-		}
+	port := c.Args().Get(1)
+	ports, err := e.Port(s.ctx, c.Args().First(), port)
+	if err != nil {
+		return optionError(c, err)
 	}
-	if want != "" && len(lines) == 0 {
-		return fmt.Errorf("no public port %s published for %s", want, ctr.Name)
+	var lines []string
+	for _, p := range ports {
+		if port == "" {
+			lines = append(lines, p.Container+" -> "+p.Host)
+		} else {
+			lines = append(lines, p.Host)
+		}
 	}
 	if len(lines) > 0 {
 		fmt.Fprintln(s.io.Out, strings.Join(lines, "\n"))

@@ -2,51 +2,58 @@ package cli
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
-	"time"
 
-	"github.com/docker/go-units"
 	"github.com/urfave/cli/v2"
 
-	"github.com/skiff-containers/skiff/internal/container"
+	"github.com/skiff-containers/skiff/internal/engine"
 	"github.com/skiff-containers/skiff/internal/format"
-	"github.com/skiff-containers/skiff/internal/imagestore"
-	"github.com/skiff-containers/skiff/internal/network"
-	"github.com/skiff-containers/skiff/internal/state"
 )
 
-// psRow is one line of `ps`; the field names are the --format keys.
-type psRow struct {
-	ID         string
-	Image      string
-	Command    string
-	CreatedAt  string
-	RunningFor string
-	Status     string
-	State      string
-	Ports      string
-	Names      string
-	Labels     string
+// psFlags are ps's flags, and the collector of its filters.
+func psFlags() ([]cli.Flag, *multi) {
+	filters, values := repeatable("filter", "f", "filter: status=, name=, ancestor=, id=, label=")
+	return append([]cli.Flag{
+		&cli.BoolFlag{Name: "all", Aliases: []string{"a"}, Usage: "show all containers (default: running only)"},
+		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print only ids"},
+		&cli.IntFlag{Name: "last", Aliases: []string{"n"}, Value: -1, Usage: "show the n last created containers (all states)"},
+		&cli.BoolFlag{Name: "latest", Aliases: []string{"l"}, Usage: "show the latest created container (all states)"},
+		&cli.BoolFlag{Name: "no-trunc", Usage: "do not truncate output"},
+		&cli.StringFlag{Name: "format", Usage: "Go template, 'table TEMPLATE' or 'json'"},
+	}, filters...), values
 }
 
-func statusText(st state.State) string {
-	switch st.Status {
-	case container.StatusRunning:
-		return "Up " + units.HumanDuration(time.Since(st.StartedAt))
-	case container.StatusExited:
-		return fmt.Sprintf("Exited (%d) %s ago", st.ExitCode, units.HumanDuration(time.Since(st.FinishedAt)))
+// psOptions are ps's flags as the engine's options: --latest is --last 1,
+// and each --filter KEY=VALUE goes to its filter.
+func psOptions(c *cli.Context, filterSpecs []string) (engine.ListOptions, error) {
+	o := engine.ListOptions{All: c.Bool("all"), NoTrunc: c.Bool("no-trunc")}
+	if c.IsSet("last") {
+		n := c.Int("last")
+		o.Last = &n
 	}
-	return "Created"
+	if c.Bool("latest") {
+		n := 1
+		o.Last = &n
+	}
+	f := &o.Filters
+	for _, spec := range filterSpecs {
+		k, v, ok := strings.Cut(spec, "=")
+		if !ok {
+			return o, usagef("invalid filter %q: use KEY=VALUE", spec)
+		}
+		to := map[string]*[]string{"status": &f.Status, "name": &f.Name, "ancestor": &f.Ancestor, "id": &f.ID, "label": &f.Label}[k]
+		if to == nil {
+			return o, usagef("invalid filter %q: supported filters are status=, name=, ancestor=, id= and label=", spec)
+		}
+		*to = append(*to, v)
+	}
+	return o, nil
 }
 
 func (s *session) psAction(c *cli.Context, filterSpecs []string) error {
-	filters, err := container.ParseFilters(filterSpecs)
+	o, err := psOptions(c, filterSpecs)
 	if err != nil {
-		return usagef("%v", err)
-	}
-	if c.IsSet("last") && c.Int("last") < 0 {
-		return usagef("invalid --last %d: use a number >= 0", c.Int("last"))
+		return err
 	}
 	var lister *format.Lister
 	if !c.Bool("quiet") {
@@ -55,44 +62,20 @@ func (s *session) psAction(c *cli.Context, filterSpecs []string) error {
 			return usagef("%v", err)
 		}
 	}
-	m, err := s.manager()
+	e, err := s.engine()
 	if err != nil {
 		return err
 	}
-	ctrs, err := m.Containers.List()
+	rows, err := e.List(s.ctx, o)
 	if err != nil {
-		return err
+		return optionError(c, err)
 	}
-	last := c.Int("last")
-	if c.Bool("latest") {
-		last = 1
-	}
-	all := c.Bool("all") || last >= 0
-	shown := 0
-	for _, ctr := range ctrs {
-		if last >= 0 && shown >= last {
-			break
-		}
-		st, err := ctr.State()
-		if err != nil {
-			return err
-		}
-		if !all && st.Status != container.StatusRunning && !filters.HasStatus() {
+	for _, row := range rows {
+		if lister == nil {
+			fmt.Fprintln(s.io.Out, row.ID)
 			continue
 		}
-		if !filters.Match(ctr, st, imageID(m.Images)) {
-			continue
-		}
-		shown++
-		if c.Bool("quiet") {
-			id := ctr.ID
-			if !c.Bool("no-trunc") {
-				id = id[:12]
-			}
-			fmt.Fprintln(s.io.Out, id)
-			continue
-		}
-		if err := lister.Row(makePsRow(ctr, st, c.Bool("no-trunc"))); err != nil {
+		if err := lister.Row(row); err != nil {
 			return usagef("%v", err)
 		}
 	}
@@ -100,56 +83,4 @@ func (s *session) psAction(c *cli.Context, filterSpecs []string) error {
 		return lister.Flush()
 	}
 	return nil
-}
-
-func makePsRow(ctr *container.Container, st state.State, noTrunc bool) psRow {
-	id := ctr.ID
-	cmd := strings.Join(ctr.Args, " ")
-	if !noTrunc {
-		id = id[:12]
-		if len(cmd) > 20 {
-			cmd = cmd[:19] + "…"
-		}
-	}
-	var labels []string
-	for k, v := range ctr.Labels {
-		labels = append(labels, k+"="+v)
-	}
-	image := ctr.Image
-	if ctr.Incomplete {
-		image = ctr.ImageID[:min(12, len(ctr.ImageID))]
-	}
-	return psRow{
-		ID:         id,
-		Image:      image,
-		Command:    strconv.Quote(cmd),
-		CreatedAt:  ctr.Created.Local().Format("2006-01-02 15:04:05 -0700 MST"),
-		RunningFor: units.HumanDuration(time.Since(ctr.Created)) + " ago",
-		Status:     statusText(st),
-		State:      st.Status,
-		Ports:      portsText(st),
-		Names:      ctr.Name,
-		Labels:     strings.Join(labels, ","),
-	}
-}
-
-// portsText lists a running container's published ports as Docker does:
-// "0.0.0.0:8080->80/tcp, 0.0.0.0:5353->53/udp".
-func portsText(st state.State) string {
-	var out []string
-	for _, p := range network.DecodeAll(st.Ports) {
-		out = append(out, p.String())
-	}
-	return strings.Join(out, ", ")
-}
-
-// imageID resolves ancestor= references in the image store.
-func imageID(images *imagestore.Store) container.ImageLookup {
-	return func(ref string) (string, bool) {
-		img, err := images.Lookup(ref)
-		if err != nil {
-			return "", false
-		}
-		return img.ID, true
-	}
 }

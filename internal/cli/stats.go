@@ -2,16 +2,12 @@ package cli
 
 import (
 	"bytes"
-	"fmt"
 	"time"
 
-	"github.com/docker/go-units"
 	"github.com/urfave/cli/v2"
 
-	"github.com/skiff-containers/skiff/internal/container"
+	"github.com/skiff-containers/skiff/internal/engine"
 	"github.com/skiff-containers/skiff/internal/format"
-	"github.com/skiff-containers/skiff/internal/lifecycle"
-	"github.com/skiff-containers/skiff/internal/stats"
 )
 
 func (s *session) statsCommand() *cli.Command {
@@ -27,11 +23,6 @@ func (s *session) statsCommand() *cli.Command {
 	}
 }
 
-// statsRow is one container's line, with Docker's field names.
-type statsRow struct {
-	ID, Container, Name, CPUPerc, MemUsage, MemPerc, NetIO, BlockIO, PIDs string
-}
-
 const statsTable = "table {{.ID}}\t{{.Name}}\t{{.CPUPerc}}\t{{.MemUsage}}\t{{.MemPerc}}\t{{.NetIO}}\t{{.BlockIO}}\t{{.PIDs}}"
 
 func (s *session) statsAction(c *cli.Context) error {
@@ -39,26 +30,18 @@ func (s *session) statsAction(c *cli.Context) error {
 	if _, err := format.NewLister(&bytes.Buffer{}, spec, statsTable, nil); err != nil {
 		return usagef("%v", err)
 	}
-	m, err := s.manager()
+	e, err := s.engine()
 	if err != nil {
 		return err
 	}
-	ctrs, err := s.statsTargets(m, c)
+	sampler, err := e.Stats(s.ctx, engine.StatsOptions{Refs: c.Args().Slice(), All: c.Bool("all"), NoTrunc: c.Bool("no-trunc")})
 	if err != nil {
 		return err
 	}
 	live := !c.Bool("no-stream") && isTerminal(s.io.Out)
-	prev := map[string]stats.Snapshot{}
 	interval := time.Second
 	if c.Bool("no-stream") {
 		interval = 500 * time.Millisecond
-	}
-	// A first reading, so that the first line printed has a CPU rate.
-	tree := stats.ReadTree()
-	for _, ctr := range ctrs {
-		if snap, ok := readStats(tree, ctr); ok {
-			prev[ctr.ID] = snap
-		}
 	}
 	for {
 		select {
@@ -71,25 +54,7 @@ func (s *session) statsAction(c *cli.Context) error {
 		if err != nil {
 			return usagef("%v", err)
 		}
-		tree := stats.ReadTree()
-		for _, ctr := range ctrs {
-			row := statsRow{ID: ctr.ID, Container: ctr.ID, Name: ctr.Name, CPUPerc: "--", MemUsage: "-- / --", MemPerc: "--", NetIO: "--", BlockIO: "--", PIDs: "--"}
-			if !c.Bool("no-trunc") {
-				row.ID, row.Container = ctr.ID[:12], ctr.ID[:12]
-			}
-			if cur, ok := readStats(tree, ctr); ok {
-				if p, had := prev[ctr.ID]; had {
-					row.CPUPerc = fmt.Sprintf("%.2f%%", stats.CPUPercent(p, cur))
-				}
-				prev[ctr.ID] = cur
-				row.MemUsage = units.BytesSize(float64(cur.Memory)) + " / " + units.BytesSize(float64(cur.Limit))
-				if cur.Limit > 0 {
-					row.MemPerc = fmt.Sprintf("%.2f%%", float64(cur.Memory)/float64(cur.Limit)*100)
-				}
-				row.NetIO = units.HumanSizeWithPrecision(float64(cur.NetRx), 3) + " / " + units.HumanSizeWithPrecision(float64(cur.NetTx), 3)
-				row.BlockIO = units.HumanSizeWithPrecision(float64(cur.BlockIn), 3) + " / " + units.HumanSizeWithPrecision(float64(cur.BlockOut), 3)
-				row.PIDs = fmt.Sprint(cur.PIDs)
-			}
+		for _, row := range sampler.Read() {
 			if err := lister.Row(row); err != nil {
 				return usagef("%v", err)
 			}
@@ -105,40 +70,4 @@ func (s *session) statsAction(c *cli.Context) error {
 			return err
 		}
 	}
-}
-
-// statsTargets are the named containers, or every running one (every one
-// with -a).
-func (s *session) statsTargets(m *lifecycle.Manager, c *cli.Context) ([]*container.Container, error) {
-	if c.NArg() > 0 {
-		var out []*container.Container
-		for _, ref := range c.Args().Slice() {
-			ctr, err := m.Containers.Lookup(ref)
-			if err != nil {
-				return nil, containerLookupError(ref, err)
-			}
-			out = append(out, ctr)
-		}
-		return out, nil
-	}
-	all, err := m.Containers.List()
-	if err != nil {
-		return nil, err
-	}
-	var out []*container.Container
-	for _, ctr := range all {
-		if st, err := ctr.State(); err == nil && (st.Status == container.StatusRunning || c.Bool("all")) {
-			out = append(out, ctr)
-		}
-	}
-	return out, nil
-}
-
-func readStats(tree stats.Tree, ctr *container.Container) (stats.Snapshot, bool) {
-	st, err := ctr.State()
-	if err != nil || st.Status != container.StatusRunning || st.Pid == 0 {
-		return stats.Snapshot{}, false
-	}
-	snap, err := tree.Read(ctr.ID, st.Pid)
-	return snap, err == nil
 }
