@@ -5,15 +5,16 @@ import (
 	"testing"
 
 	"github.com/skiff-containers/skiff/internal/format"
+	"github.com/skiff-containers/skiff/internal/report"
 )
 
 // TestInspectFieldAliases runs Docker's spellings of inspect fields over
 // skiff's inspect types.
 func TestInspectFieldAliases(t *testing.T) {
-	ctr := ContainerInspect{Id: "c0ffee"}
+	ctr := report.ContainerInspect{Id: "c0ffee"}
 	ctr.HostConfig.NanoCpus = 2000000000
 	ctr.HostConfig.Dns = []string{"1.1.1.1"}
-	ctr.NetworkSettings.Ports = map[string][]InspectPort{"80/tcp": {{HostIp: "0.0.0.0", HostPort: "8080"}}}
+	ctr.NetworkSettings.Ports = map[string][]report.InspectPort{"80/tcp": {{HostIp: "0.0.0.0", HostPort: "8080"}}}
 	tests := []struct {
 		name string
 		v    any
