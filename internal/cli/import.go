@@ -16,6 +16,7 @@ import (
 	"github.com/urfave/cli/v2"
 	"go.podman.io/storage/pkg/archive"
 
+	"github.com/skiff-containers/skiff/internal/fserr"
 	"github.com/skiff-containers/skiff/internal/imageconfig"
 	"github.com/skiff-containers/skiff/internal/imagestore"
 )
@@ -74,12 +75,8 @@ func (s *session) importAction(c *cli.Context, changes []string) error {
 	return nil
 }
 
-func errorsUnwrapPath(err error) error {
-	if pe, ok := err.(*os.PathError); ok {
-		return pe.Err
-	}
-	return err
-}
+// errorsUnwrapPath is fserr.Cause under the name run.go uses.
+var errorsUnwrapPath = fserr.Cause
 
 func openImportSource(src string, s *session) (io.ReadCloser, error) {
 	switch {
