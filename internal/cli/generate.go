@@ -1,15 +1,15 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/skiff-containers/skiff/internal/unitfile"
+	"github.com/skiff-containers/skiff/internal/engine"
 )
 
 func (s *session) generateCommands() []*cli.Command {
@@ -21,7 +21,7 @@ func (s *session) generateCommands() []*cli.Command {
 			Flags: []cli.Flag{
 				&cli.BoolFlag{Name: "new", Usage: "create the container afresh at each start (and remove it at stop) from the command that made it"},
 				&cli.BoolFlag{Name: "files", Usage: "write container-NAME.service in the current directory instead of printing it"},
-				&cli.StringFlag{Name: "restart-policy", Usage: "systemd's Restart= for the unit: " + strings.Join(unitfile.RestartValues, ", ") + " (default: always for a container with --restart always or unless-stopped, otherwise on-failure)"},
+				&cli.StringFlag{Name: "restart-policy", Usage: "systemd's Restart= for the unit: " + strings.Join(engine.RestartValues, ", ") + " (default: always for a container with --restart always or unless-stopped, otherwise on-failure)"},
 			},
 			Action: s.generateSystemd,
 		}},
@@ -32,38 +32,40 @@ func (s *session) generateSystemd(c *cli.Context) error {
 	if c.NArg() != 1 {
 		return usagef("'%s' needs exactly one container", c.Command.HelpName)
 	}
-	m, ctr, err := s.lookupContainer(c.Args().First())
+	e, err := s.engine()
 	if err != nil {
 		return err
 	}
-	// The unit uses the same store as this command.
-	o := unitfile.Options{Skiff: m.Self[0], Global: m.Self[1:], Name: ctr.Name, StopTimeout: int(ctr.StopTimeoutOrDefault().Seconds()), New: c.Bool("new"), SDNotify: ctr.SDNotify,
-		Restart: unitfile.RestartFor(ctr.Host.RestartPolicy.Name)}
-	if v := c.String("restart-policy"); v != "" {
-		if !slices.Contains(unitfile.RestartValues, v) {
-			return usagef("invalid --restart-policy %q: use one of %s", v, strings.Join(unitfile.RestartValues, ", "))
-		}
-		o.Restart = v
+	unit, err := e.GenerateSystemd(s.ctx, c.Args().First(), systemdOptions(c))
+	if err != nil {
+		return generateError(err)
 	}
-	if o.New {
-		if o.Create, err = unitfile.CreateArgs(ctr.CreateCommand, createTakesValue()); err != nil {
-			return usagef("--new: %v; generate without --new", err)
-		}
-	}
-	unit := unitfile.Generate(o)
 	if !c.Bool("files") {
-		_, err := fmt.Fprint(s.io.Out, unit)
+		_, err := fmt.Fprint(s.io.Out, unit.Text)
 		return err
 	}
-	path, err := filepath.Abs(unitfile.ServiceName(ctr.Name))
+	path, err := filepath.Abs(unit.FileName)
 	if err != nil {
 		return err
 	}
-	if err := os.WriteFile(path, []byte(unit), 0o644); err != nil {
+	if err := os.WriteFile(path, []byte(unit.Text), 0o644); err != nil {
 		return err
 	}
 	fmt.Fprintln(s.io.Out, path)
 	return nil
+}
+
+func systemdOptions(c *cli.Context) engine.SystemdOptions {
+	return engine.SystemdOptions{New: c.Bool("new"), RestartPolicy: c.String("restart-policy"), TakesValue: createTakesValue()}
+}
+
+// generateError words SystemdOptions' fields as generate's flags.
+func generateError(err error) error {
+	var ie *engine.InvalidOptionError
+	if errors.As(err, &ie) && ie.Field == "New" {
+		return usagef("--new: %s; generate without --new", ie.Reason)
+	}
+	return optionError(err, map[string]string{"RestartPolicy": "--restart-policy"})
 }
 
 // createTakesValue says which of run's flags read a value.

@@ -3,21 +3,15 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"path"
-	"strings"
 	"time"
 
 	"github.com/docker/go-units"
-	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/urfave/cli/v2"
 
+	"github.com/skiff-containers/skiff/internal/engine"
 	"github.com/skiff-containers/skiff/internal/format"
-	"github.com/skiff-containers/skiff/internal/imagestore"
-	"github.com/skiff-containers/skiff/internal/lifecycle"
 	"github.com/skiff-containers/skiff/internal/progress"
-	"github.com/skiff-containers/skiff/internal/pull"
-	"github.com/skiff-containers/skiff/internal/registry"
-	"github.com/skiff-containers/skiff/pkg/imageref"
+	"github.com/skiff-containers/skiff/internal/report"
 )
 
 func (s *session) imageCommands() []*cli.Command {
@@ -67,7 +61,7 @@ func (s *session) imageCommands() []*cli.Command {
 		Usage:     "show details of images as JSON",
 		ArgsUsage: "IMAGE [IMAGE...]",
 		Flags:     []cli.Flag{&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Usage: "Go template applied to each result"}},
-		Action:    func(c *cli.Context) error { return s.inspectAny(c, "image") },
+		Action:    s.imageInspectAction,
 	}
 	changeFlags, changes := repeatable("change", "c", "apply a Dockerfile instruction (CMD, ENV, ...) to the image")
 	importCmd := &cli.Command{
@@ -108,81 +102,76 @@ func (s *session) imageCommands() []*cli.Command {
 	}
 }
 
-func parseRef(arg string) (imageref.Reference, error) {
-	ref, err := imageref.Parse(arg)
-	if err != nil {
-		return imageref.Reference{}, usagef("%v", err)
-	}
-	return ref, nil
+// imageFlags are the flags (or arguments) behind the engine's options of
+// the image verbs; "" words the reason alone, as for an argument whose
+// parser says what is wrong.
+var imageFlags = map[string]string{
+	"Ref": "", "Target": "", "Platform": "", "Changes": "",
+	"Filters": "filter",
 }
 
-func platformFlag(c *cli.Context) (v1.Platform, bool, error) {
-	if p := c.String("platform"); p != "" {
-		pl, err := registry.ParsePlatform(p)
-		if err != nil {
-			return v1.Platform{}, false, usagef("%v", err)
-		}
-		return pl, true, nil
+// optionError words an engine's invalid option as the flag it came from,
+// by flags (the engine's field -> the flag); other errors are returned as
+// they are.
+func optionError(err error, flags map[string]string) error {
+	var ie *engine.InvalidOptionError
+	if !errors.As(err, &ie) {
+		return err
 	}
-	return registry.HostPlatform(), false, nil
+	flag, ok := flags[ie.Field]
+	switch {
+	case !ok:
+		return usagef("%v", err)
+	case flag == "":
+		return usagef("%s", ie.Reason)
+	case ie.Value == "":
+		return usagef("invalid %s: %s", flag, ie.Reason)
+	}
+	return usagef("invalid %s %q: %s", flag, ie.Value, ie.Reason)
+}
+
+// pullProgress shows a pull with internal/progress.
+type pullProgress struct {
+	*progress.Pull
+	// why, when set, is said before the pull (and taken back with the
+	// pull's other lines if it fails).
+	why string
+}
+
+func (p pullProgress) Pulling(ref string) {
+	if p.why != "" {
+		p.Printf("%s", p.why)
+	}
+	p.Printf("Pulling %s", ref)
+}
+
+func (p pullProgress) Done(err error) { p.Close(err) }
+
+var _ engine.PullProgress = pullProgress{}
+
+// pullOptions maps pull's flags and argument.
+func (s *session) pullOptions(c *cli.Context) engine.PullOptions {
+	o := engine.PullOptions{Ref: c.Args().First(), Platform: c.String("platform")}
+	if !c.Bool("quiet") {
+		o.Progress = pullProgress{Pull: progress.NewPull(s.io.Err, isTerminal(s.io.Err))}
+	}
+	return o
 }
 
 func (s *session) pullAction(c *cli.Context) error {
 	if c.NArg() != 1 {
 		return usagef("'%s' takes exactly one image name: see '%s --help'", c.Command.HelpName, c.Command.HelpName)
 	}
-	ref, err := parseRef(c.Args().First())
+	e, err := s.engine()
 	if err != nil {
 		return err
 	}
-	platform, explicit, err := platformFlag(c)
+	id, err := e.Pull(s.ctx, s.pullOptions(c))
 	if err != nil {
-		return err
+		return optionError(err, imageFlags)
 	}
-	img, err := s.pullImage(pullRequest{ref: ref, platform: platform, explicit: explicit, quiet: c.Bool("quiet")})
-	if err != nil {
-		return err
-	}
-	fmt.Fprintln(s.io.Out, img.ID)
+	fmt.Fprintln(s.io.Out, id)
 	return nil
-}
-
-// pullImage pulls with the progress display the output allows.
-// pullRequest is what pullImage fetches, and how it reports.
-type pullRequest struct {
-	ref      imageref.Reference
-	platform v1.Platform
-	explicit bool // the platform was asked for, not the host's
-	quiet    bool
-	// why, when set, is said before the pull (and taken back with the
-	// pull's other lines if it fails).
-	why string
-}
-
-func (s *session) pullImage(r pullRequest) (imagestore.Image, error) {
-	client, err := s.registry()
-	if err != nil {
-		return imagestore.Image{}, err
-	}
-	store, err := s.openStore()
-	if err != nil {
-		return imagestore.Image{}, err
-	}
-	opts := pull.Options{Platform: r.platform, ExplicitPlatform: r.explicit}
-	var prog *progress.Pull
-	if !r.quiet {
-		prog = progress.NewPull(s.io.Err, isTerminal(s.io.Err))
-		opts.Progress = prog
-		if r.why != "" {
-			prog.Printf("%s", r.why)
-		}
-		prog.Printf("Pulling %s", r.ref)
-	}
-	img, err := pull.Pull(s.ctx, client, store, r.ref, opts)
-	if prog != nil {
-		prog.Close(err)
-	}
-	return img, err
 }
 
 // imageRow is one line of `images`; the field names are the --format keys.
@@ -197,52 +186,63 @@ type imageRow struct {
 	Containers   string
 }
 
-func (s *session) imagesAction(c *cli.Context, filterSpecs []string) error {
-	filters, err := parseImageFilters(filterSpecs)
-	if err != nil {
-		return err
+func newImageRow(r report.ImageRow, noTrunc bool) imageRow {
+	id := r.ID[:12]
+	if noTrunc {
+		id = "sha256:" + r.ID
 	}
+	return imageRow{
+		ID:           id,
+		Repository:   r.Repository,
+		Tag:          r.Tag,
+		Digest:       r.Digest,
+		CreatedSince: units.HumanDuration(time.Since(r.Created)) + " ago",
+		CreatedAt:    r.Created.Format("2006-01-02 15:04:05 -0700 MST"),
+		Size:         units.HumanSizeWithPrecision(float64(r.Size), 3),
+		Containers:   "N/A",
+	}
+}
+
+// listImagesOptions maps images' flags and its REPOSITORY[:TAG].
+func listImagesOptions(c *cli.Context, filters []string) engine.ListImagesOptions {
+	return engine.ListImagesOptions{All: c.Bool("all"), Filters: filters, Reference: c.Args().First()}
+}
+
+func (s *session) imagesAction(c *cli.Context, filterSpecs []string) error {
 	if c.NArg() > 1 {
 		return usagef("'%s' takes at most one REPOSITORY[:TAG]: see '%s --help'", c.Command.HelpName, c.Command.HelpName)
 	}
-	if c.NArg() == 1 {
-		filters = append(filters, imageFilter{key: "reference", value: c.Args().First()})
-	}
-	spec := c.String("format")
 	var lister *format.Lister
 	if !c.Bool("quiet") {
 		def := "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}"
 		if c.Bool("digests") {
 			def = "table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}"
 		}
-		if lister, err = format.NewLister(s.io.Out, spec, def, map[string]string{"ID": "IMAGE ID", "CreatedSince": "CREATED", "CreatedAt": "CREATED AT"}); err != nil {
+		var err error
+		if lister, err = format.NewLister(s.io.Out, c.String("format"), def, map[string]string{"ID": "IMAGE ID", "CreatedSince": "CREATED", "CreatedAt": "CREATED AT"}); err != nil {
 			return usagef("%v", err)
 		}
 	}
-	store, err := s.openStore()
+	e, err := s.engine()
 	if err != nil {
 		return err
 	}
-	imgs, err := store.Images()
+	rows, err := e.ListImages(s.ctx, listImagesOptions(c, filterSpecs))
 	if err != nil {
-		return err
+		return optionError(err, imageFlags)
 	}
 	seen := map[string]bool{}
-	for _, img := range imgs {
-		for _, row := range s.imageRows(img, c.Bool("no-trunc")) {
-			if !matchImageFilters(filters, img, row) {
-				continue
+	for _, r := range rows {
+		row := newImageRow(r, c.Bool("no-trunc"))
+		if lister == nil {
+			if !seen[row.ID] {
+				fmt.Fprintln(s.io.Out, row.ID)
+				seen[row.ID] = true
 			}
-			if c.Bool("quiet") {
-				if !seen[row.ID] {
-					fmt.Fprintln(s.io.Out, row.ID)
-					seen[row.ID] = true
-				}
-				continue
-			}
-			if err := lister.Row(row); err != nil {
-				return usagef("%v", err)
-			}
+			continue
+		}
+		if err := lister.Row(row); err != nil {
+			return usagef("%v", err)
 		}
 	}
 	if lister != nil {
@@ -251,272 +251,114 @@ func (s *session) imagesAction(c *cli.Context, filterSpecs []string) error {
 	return nil
 }
 
-// imageRows gives one row per name, or one <none> row for an unnamed image.
-func (s *session) imageRows(img imagestore.Image, noTrunc bool) []imageRow {
-	id := img.ID
-	if !noTrunc {
-		id = id[:12]
-	} else {
-		id = "sha256:" + id
-	}
-	base := imageRow{
-		ID:           id,
-		Digest:       "<none>",
-		CreatedSince: units.HumanDuration(time.Since(img.Created)) + " ago",
-		CreatedAt:    img.Created.Format("2006-01-02 15:04:05 -0700 MST"),
-		Size:         units.HumanSizeWithPrecision(float64(img.Size), 3),
-		Containers:   "N/A",
-	}
-	if img.Digest != "" {
-		base.Digest = img.Digest
-	}
-	if len(img.Names) == 0 {
-		base.Repository, base.Tag = "<none>", "<none>"
-		return []imageRow{base}
-	}
-	var rows []imageRow
-	for _, n := range img.Names {
-		r := base
-		ref, err := imageref.Parse(n)
-		if err != nil {
-			r.Repository, r.Tag = n, "<none>"
-		} else {
-			fam := imageref.Reference{Domain: ref.Domain, Path: ref.Path}.Familiar()
-			r.Repository = strings.TrimSuffix(fam, ":")
-			r.Tag = ref.Tag
-			if r.Tag == "" {
-				r.Tag = "<none>"
-			}
-		}
-		rows = append(rows, r)
-	}
-	return rows
-}
-
-type imageFilter struct{ key, value string }
-
-func parseImageFilters(specs []string) ([]imageFilter, error) {
-	var out []imageFilter
-	for _, f := range specs {
-		k, v, ok := strings.Cut(f, "=")
-		if !ok {
-			return nil, usagef("invalid filter %q: use KEY=VALUE", f)
-		}
-		switch k {
-		case "reference":
-			if _, err := path.Match(v, ""); err != nil {
-				return nil, usagef("invalid filter %q: bad pattern", f)
-			}
-		case "dangling":
-			if v != "true" && v != "false" {
-				return nil, usagef("invalid filter %q: dangling takes true or false", f)
-			}
-		default:
-			return nil, usagef("invalid filter %q: supported filters are reference= and dangling=", f)
-		}
-		out = append(out, imageFilter{k, v})
-	}
-	return out, nil
-}
-
-func matchImageFilters(filters []imageFilter, img imagestore.Image, row imageRow) bool {
-	for _, f := range filters {
-		switch f.key {
-		case "reference":
-			if row.Repository == "<none>" || !matchReference(f.value, row.Repository, row.Tag) {
-				return false
-			}
-		case "dangling":
-			if (len(img.Names) == 0) != (f.value == "true") {
-				return false
-			}
-		}
-	}
-	return true
-}
-
-// matchReference matches a Docker reference filter against the familiar
-// and the fully qualified forms of a name, with and without its tag.
-func matchReference(pattern, repo, tag string) bool {
-	candidates := []string{repo, repo + ":" + tag}
-	if ref, err := imageref.Parse(repo + ":" + tag); err == nil {
-		candidates = append(candidates, ref.Repository(), ref.String())
-	}
-	for _, c := range candidates {
-		if ok, _ := path.Match(pattern, c); ok {
-			return true
-		}
-	}
-	return false
-}
-
 func (s *session) rmiAction(c *cli.Context) error {
 	if c.NArg() == 0 {
 		return usagef("'%s' needs at least one image: see '%s --help'", c.Command.HelpName, c.Command.HelpName)
 	}
-	m, err := s.manager()
+	e, err := s.engine()
 	if err != nil {
 		return err
 	}
-	var failed error
-	for _, arg := range c.Args().Slice() {
-		if err := s.removeImage(m, arg, c.Bool("force")); err != nil {
-			fmt.Fprintf(s.io.Err, "Error: %s\n", oneLine(err.Error()))
-			failed = err
+	failed := false
+	for _, r := range e.RemoveImages(s.ctx, c.Args().Slice(), engine.RemoveImagesOptions{Force: c.Bool("force")}) {
+		if r.Err != nil {
+			msg := r.Err.Error()
+			if errors.Is(r.Err, engine.ErrConflict) {
+				msg += " or use -f"
+			}
+			fmt.Fprintf(s.io.Err, "Error: %s\n", oneLine(msg))
+			failed = true
+			continue
 		}
+		s.printRemoval(r.ImageRemoval, "Untagged", "Deleted")
 	}
-	if failed != nil {
+	if failed {
 		return &ExitError{Code: ExitSkiff}
 	}
 	return nil
 }
 
-// removeImage removes one name (keeping the image if it has others) or the
-// whole image, as Docker does.
-func (s *session) removeImage(m *lifecycle.Manager, arg string, force bool) error {
-	store := m.Images
-	img, err := store.Lookup(arg)
-	if err != nil {
-		return lookupError(arg, err)
+// printRemoval prints an image removal as rmi (Untagged, Deleted) or
+// prune (untagged, deleted) words it.
+func (s *session) printRemoval(r report.ImageRemoval, untagged, deleted string) {
+	for _, n := range r.Untagged {
+		fmt.Fprintf(s.io.Out, "%s: %s\n", untagged, n)
 	}
-	byName := ""
-	if ref, err := imageref.Parse(arg); err == nil {
-		for _, n := range img.Names {
-			if n == ref.String() {
-				byName = n
-			}
-		}
+	if r.Deleted != "" {
+		fmt.Fprintf(s.io.Out, "%s: sha256:%s\n", deleted, r.Deleted)
 	}
-	if byName != "" && len(img.Names) > 1 {
-		if err := store.Untag(img.ID, byName); err != nil {
-			return err
-		}
-		fmt.Fprintf(s.io.Out, "Untagged: %s\n", familiar(byName))
-		return nil
-	}
-	if byName == "" && len(img.Names) > 1 && !force {
-		return fmt.Errorf("image %s has several names (%s): remove them one by one or use -f", img.ID[:12], strings.Join(familiarAll(img.Names), ", "))
-	}
-	users, err := store.ContainersUsing(img.ID)
-	if err != nil {
-		return err
-	}
-	if len(users) > 0 {
-		if !force {
-			return fmt.Errorf("image %s is used by container %s: remove the container first or use -f", familiarOr(img), users[0][:12])
-		}
-		for _, id := range users {
-			ctr, err := m.Containers.Lookup(id)
-			if err == nil {
-				err = m.Remove(s.ctx, ctr, true)
-			}
-			if err != nil {
-				return fmt.Errorf("remove container %s of image %s: %w", id[:12], familiarOr(img), err)
-			}
-		}
-	}
-	if err := store.Remove(img.ID); err != nil {
-		return err
-	}
-	for _, n := range img.Names {
-		fmt.Fprintf(s.io.Out, "Untagged: %s\n", familiar(n))
-	}
-	fmt.Fprintf(s.io.Out, "Deleted: sha256:%s\n", img.ID)
-	return nil
-}
-
-func familiar(name string) string {
-	if ref, err := imageref.Parse(name); err == nil {
-		return ref.Familiar()
-	}
-	return name
-}
-
-func familiarAll(names []string) []string {
-	out := make([]string, len(names))
-	for i, n := range names {
-		out[i] = familiar(n)
-	}
-	return out
-}
-
-func familiarOr(img imagestore.Image) string {
-	if len(img.Names) > 0 {
-		return familiar(img.Names[0])
-	}
-	return img.ID[:12]
-}
-
-func lookupError(arg string, err error) error {
-	if errors.Is(err, imagestore.ErrNotFound) {
-		return fmt.Errorf("no such image: %s", arg)
-	}
-	if errors.Is(err, imagestore.ErrAmbiguous) {
-		return fmt.Errorf("%s matches several images: give more of the id", arg)
-	}
-	return err
 }
 
 func (s *session) tagAction(c *cli.Context) error {
 	if c.NArg() != 2 {
 		return usagef("'%s' takes SOURCE and TARGET: see '%s --help'", c.Command.HelpName, c.Command.HelpName)
 	}
-	target, err := parseRef(c.Args().Get(1))
+	e, err := s.engine()
 	if err != nil {
 		return err
 	}
-	if target.Digest != "" {
-		return usagef("cannot tag with a digest (%s): give a tag instead", c.Args().Get(1))
+	return optionError(e.Tag(s.ctx, c.Args().First(), c.Args().Get(1)), imageFlags)
+}
+
+func (s *session) imageInspectAction(c *cli.Context) error {
+	return s.inspectRefs(c, func(e *engine.Engine, ref string) (any, error) { return e.InspectImage(s.ctx, ref) })
+}
+
+// inspectRefs inspects every name with inspect and prints the results; a
+// name not found is reported and fails the command, after the others.
+func (s *session) inspectRefs(c *cli.Context, inspect func(e *engine.Engine, ref string) (any, error)) error {
+	if c.NArg() == 0 {
+		return usagef("'%s' needs at least one name: see '%s --help'", c.Command.HelpName, c.Command.HelpName)
 	}
-	store, err := s.openStore()
+	spec := c.String("format")
+	e, err := s.engineFor(spec)
 	if err != nil {
 		return err
 	}
-	img, err := store.Lookup(c.Args().First())
-	if err != nil {
-		return lookupError(c.Args().First(), err)
+	var results []any
+	failed := false
+	for _, ref := range c.Args().Slice() {
+		r, err := inspect(e, ref)
+		if err != nil {
+			fmt.Fprintf(s.io.Err, "Error: %s\n", oneLine(err.Error()))
+			failed = true
+			continue
+		}
+		results = append(results, r)
 	}
-	return store.Tag(img.ID, target)
+	return s.printInspected(spec, results, failed)
+}
+
+// engineFor checks a --format of an object's output (a template or json)
+// before it opens the engine.
+func (s *session) engineFor(spec string) (*engine.Engine, error) {
+	if spec != "" && spec != "json" {
+		if _, err := format.Parse(spec); err != nil {
+			return nil, usagef("%v", err)
+		}
+	}
+	return s.engine()
 }
 
 // imagePruneAction removes dangling images (with -a, every image no
-// container uses) as Docker does, and then the image layers nothing
-// stands on, which failed or killed pulls leave behind.
+// container uses) and the layers nothing stands on.
 func (s *session) imagePruneAction(c *cli.Context) error {
 	if c.NArg() > 0 {
 		return usagef("'%s' takes no arguments: see '%s --help'", c.Command.HelpName, c.Command.HelpName)
 	}
-	m, err := s.manager()
+	e, err := s.engine()
 	if err != nil {
 		return err
 	}
-	store := m.Images
-	imgs, err := store.Images()
-	if err != nil {
-		return err
+	pruned, err := e.PruneImages(s.ctx, engine.PruneImagesOptions{All: c.Bool("all")})
+	for _, r := range pruned.Images {
+		s.printRemoval(r, "untagged", "deleted")
 	}
-	for _, img := range imgs {
-		if len(img.Names) > 0 && !c.Bool("all") {
-			continue
-		}
-		if err := store.Remove(img.ID); err != nil {
-			if errors.Is(err, imagestore.ErrInUse) {
-				continue
-			}
-			return err
-		}
-		for _, n := range img.Names {
-			fmt.Fprintf(s.io.Out, "untagged: %s\n", familiar(n))
-		}
-		fmt.Fprintf(s.io.Out, "deleted: sha256:%s\n", img.ID)
-	}
-	layers, err := store.PruneLayers()
-	for _, id := range layers {
+	for _, id := range pruned.Layers {
 		fmt.Fprintf(s.io.Out, "deleted layer: %s\n", id)
 	}
-	if errors.Is(err, imagestore.ErrLayersBusy) {
-		s.warnf("unused layers were kept: %v; run 'image prune' again after it", err)
-		return nil
+	if pruned.LayersKept != nil {
+		s.warnf("unused layers were kept: %v; run 'image prune' again after it", pruned.LayersKept)
 	}
 	return err
 }

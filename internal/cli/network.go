@@ -3,15 +3,12 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/skiff-containers/skiff/internal/container"
+	"github.com/skiff-containers/skiff/internal/engine"
 	"github.com/skiff-containers/skiff/internal/format"
-	"github.com/skiff-containers/skiff/internal/lifecycle"
-	"github.com/skiff-containers/skiff/internal/network"
 )
 
 func (s *session) networkCommands() []*cli.Command {
@@ -69,46 +66,49 @@ func (s *session) networkCommands() []*cli.Command {
 	}}
 }
 
-func networkLookupError(err error) error {
-	if errors.Is(err, network.ErrNotFound) {
-		return fmt.Errorf("no such network: %s (create it with skiff network create)", strings.TrimSuffix(err.Error(), ": "+network.ErrNotFound.Error()))
-	}
-	return err
+// networkFlags are the flags behind CreateNetworkOptions.
+var networkFlags = map[string]string{
+	"Name": "network name", "Driver": "--driver", "Subnet": "--subnet", "Gateway": "--gateway", "Labels": "--label",
 }
 
-func (s *session) networkCreate(c *cli.Context, labelSpecs []string) error {
+// networkError words the engine's errors of the network verbs: a network
+// not found says how to make one.
+func networkError(err error) error {
+	var nf *engine.NotFoundError
+	if errors.As(err, &nf) && nf.What == "network" {
+		return fmt.Errorf("%w (create it with skiff network create)", err)
+	}
+	return optionError(err, networkFlags)
+}
+
+func createNetworkOptions(c *cli.Context, labels []string) engine.CreateNetworkOptions {
+	return engine.CreateNetworkOptions{
+		Name: c.Args().First(), Driver: c.String("driver"), Subnet: c.String("subnet"), Gateway: c.String("gateway"),
+		Internal: c.Bool("internal"), Labels: labels,
+	}
+}
+
+func (s *session) networkCreate(c *cli.Context, labels []string) error {
 	if c.NArg() != 1 {
 		return usagef("'%s' needs exactly one network name", c.Command.HelpName)
 	}
-	if d := c.String("driver"); d != "bridge" {
-		return usagef("unsupported --driver %q: use bridge", d)
-	}
-	labels, err := parseLabels(labelSpecs)
+	e, err := s.engine()
 	if err != nil {
 		return err
 	}
-	m, err := s.manager()
+	id, err := e.CreateNetwork(s.ctx, createNetworkOptions(c, labels))
 	if err != nil {
+		// Every failure to create is the caller's to fix (a name taken,
+		// a subnet in use), as before.
+		err = networkError(err)
+		var ue *usageError
+		if !errors.As(err, &ue) {
+			err = usagef("%v", err)
+		}
 		return err
 	}
-	n, err := m.Networks.Create(network.CreateOptions{
-		Name: c.Args().First(), Subnet: c.String("subnet"), Gateway: c.String("gateway"), Internal: c.Bool("internal"), Labels: labels,
-	})
-	if err != nil {
-		return usagef("%v", err)
-	}
-	fmt.Fprintln(s.io.Out, n.ID)
+	fmt.Fprintln(s.io.Out, id)
 	return nil
-}
-
-// networks lists the user-defined networks.
-func (s *session) networks() (*lifecycle.Manager, []*network.Network, error) {
-	m, err := s.manager()
-	if err != nil {
-		return nil, nil, err
-	}
-	nets, err := m.Networks.List()
-	return m, nets, err
 }
 
 type networkRow struct {
@@ -124,7 +124,11 @@ func (s *session) networkList(c *cli.Context) error {
 			return usagef("%v", err)
 		}
 	}
-	_, nets, err := s.networks()
+	e, err := s.engine()
+	if err != nil {
+		return err
+	}
+	nets, err := e.Networks(s.ctx)
 	if err != nil {
 		return err
 	}
@@ -148,75 +152,32 @@ func (s *session) networkList(c *cli.Context) error {
 	return nil
 }
 
-// NetworkInspect follows Docker's `network inspect`.
-type NetworkInspect struct {
-	Name       string
-	Id         string //nolint:revive // Docker's spelling
-	Created    time.Time
-	Driver     string
-	Internal   bool
-	IPAM       NetworkIPAM
-	Containers map[string]NetworkEndpoint
-	Labels     map[string]string
-}
-
-// NetworkIPAM is the addressing part of NetworkInspect.
-type NetworkIPAM struct {
-	Driver string
-	Config []map[string]string
-}
-
-// NetworkEndpoint is a running container on the network.
-type NetworkEndpoint struct {
-	Name        string
-	IPv4Address string
-	Aliases     []string
-}
-
 func (s *session) networkInspect(c *cli.Context) error {
-	return s.inspectEach(c, func(m *lifecycle.Manager, ref string) (any, error) {
-		n, err := m.Networks.Get(ref)
+	return s.inspectRefs(c, func(e *engine.Engine, ref string) (any, error) {
+		ni, err := e.InspectNetwork(s.ctx, ref)
 		if err != nil {
-			return nil, networkLookupError(err)
+			return nil, networkError(err)
 		}
-		return inspectNetworkObject(m, n), nil
+		return ni, nil
 	})
-}
-
-func inspectNetworkObject(m *lifecycle.Manager, n *network.Network) NetworkInspect {
-	ni := NetworkInspect{
-		Name: n.Name, Id: n.ID, Created: n.Created, Driver: n.Driver, Internal: n.Internal, Labels: n.Labels,
-		IPAM:       NetworkIPAM{Driver: "default", Config: []map[string]string{{"Subnet": n.Subnet, "Gateway": n.Gateway}}},
-		Containers: map[string]NetworkEndpoint{},
-	}
-	if ni.Labels == nil {
-		ni.Labels = map[string]string{}
-	}
-	if live, err := m.NetworkMembers(n); err == nil {
-		bits := n.Prefix().Bits()
-		for _, mem := range live {
-			ni.Containers[mem.Container] = NetworkEndpoint{Name: mem.Name, IPv4Address: fmt.Sprintf("%s/%d", mem.IP, bits), Aliases: mem.Aliases}
-		}
-	}
-	return ni
 }
 
 func (s *session) networkRemove(c *cli.Context) error {
 	if err := needArgs(c, 1, "a network"); err != nil {
 		return err
 	}
-	m, err := s.manager()
+	e, err := s.engine()
 	if err != nil {
 		return err
 	}
 	failed := false
-	for _, ref := range c.Args().Slice() {
-		if err := m.RemoveNetwork(ref); err != nil {
-			fmt.Fprintf(s.io.Err, "Error: %v\n", networkLookupError(err))
+	for _, r := range e.RemoveNetworks(s.ctx, c.Args().Slice()) {
+		if r.Err != nil {
+			fmt.Fprintf(s.io.Err, "Error: %v\n", networkError(r.Err))
 			failed = true
 			continue
 		}
-		fmt.Fprintln(s.io.Out, ref)
+		fmt.Fprintln(s.io.Out, r.Ref)
 	}
 	if failed {
 		return &ExitError{Code: ExitSkiff}
@@ -225,46 +186,35 @@ func (s *session) networkRemove(c *cli.Context) error {
 }
 
 func (s *session) networkPrune(c *cli.Context) error {
-	m, nets, err := s.networks()
+	e, err := s.engine()
 	if err != nil {
 		return err
 	}
-	for _, n := range nets {
-		if err := m.RemoveNetwork(n.Name); err == nil {
-			fmt.Fprintln(s.io.Out, n.Name)
-		}
+	names, err := e.PruneNetworks(s.ctx)
+	for _, n := range names {
+		fmt.Fprintln(s.io.Out, n)
 	}
-	return nil
-}
-
-// networkAndContainer looks up connect's and disconnect's arguments.
-func (s *session) networkAndContainer(c *cli.Context) (*lifecycle.Manager, *container.Container, *network.Network, error) {
-	if c.NArg() != 2 {
-		return nil, nil, nil, usagef("'%s' needs a network and a container", c.Command.HelpName)
-	}
-	m, ctr, err := s.lookupContainer(c.Args().Get(1))
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	n, err := m.Networks.Get(c.Args().First())
-	if err != nil {
-		return nil, nil, nil, networkLookupError(err)
-	}
-	return m, ctr, n, nil
+	return err
 }
 
 func (s *session) networkConnect(c *cli.Context, aliases []string) error {
-	m, ctr, n, err := s.networkAndContainer(c)
+	if c.NArg() != 2 {
+		return usagef("'%s' needs a network and a container", c.Command.HelpName)
+	}
+	e, err := s.engine()
 	if err != nil {
 		return err
 	}
-	return m.Connect(ctr, n, aliases, c.String("ip"))
+	return networkError(e.Connect(s.ctx, c.Args().First(), c.Args().Get(1), engine.ConnectOptions{Aliases: aliases, IP: c.String("ip")}))
 }
 
 func (s *session) networkDisconnect(c *cli.Context) error {
-	m, ctr, n, err := s.networkAndContainer(c)
+	if c.NArg() != 2 {
+		return usagef("'%s' needs a network and a container", c.Command.HelpName)
+	}
+	e, err := s.engine()
 	if err != nil {
 		return err
 	}
-	return m.Disconnect(ctr, n)
+	return networkError(e.Disconnect(s.ctx, c.Args().First(), c.Args().Get(1)))
 }

@@ -8,7 +8,6 @@ package engine
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -16,6 +15,7 @@ import (
 	"github.com/skiff-containers/skiff/internal/buildinfo"
 	"github.com/skiff-containers/skiff/internal/config"
 	"github.com/skiff-containers/skiff/internal/container"
+	"github.com/skiff-containers/skiff/internal/fserr"
 	"github.com/skiff-containers/skiff/internal/imagestore"
 	"github.com/skiff-containers/skiff/internal/lifecycle"
 	"github.com/skiff-containers/skiff/internal/network"
@@ -87,7 +87,7 @@ func ResolvePaths(o Options) (Paths, error) {
 	}
 	if o.ConfigFile != "" {
 		if _, err := os.Stat(o.ConfigFile); err != nil {
-			return Paths{}, Invalid("ConfigFile", o.ConfigFile, unwrapPath(err).Error())
+			return Paths{}, Invalid("ConfigFile", o.ConfigFile, fserr.Cause(err).Error())
 		}
 		if p.ConfigFile, err = filepath.Abs(o.ConfigFile); err != nil {
 			return Paths{}, err
@@ -208,14 +208,6 @@ func (e *Engine) registry() *registry.Client {
 	c := registry.New(e.cfg.IsInsecure)
 	c.UserAgent = "skiff/" + buildinfo.Version
 	return c
-}
-
-func unwrapPath(err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }
 
 // Manager, Images and Registry are the layers below the engine, for the

@@ -1,5 +1,5 @@
 // Package imageconfig edits OCI image configs with Dockerfile instructions,
-// as `import --change` and `commit --change` do.
+// as `import --change` does.
 package imageconfig
 
 import (

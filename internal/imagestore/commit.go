@@ -134,7 +134,7 @@ func (s *Store) CommitImage(n NewImage) (Image, error) {
 	opts := &storage.ImageOptions{
 		CreationDate: n.Created,
 		BigData: []storage.ImageBigDataOption{
-			{Key: "sha256:" + id, Data: n.Config, Digest: digest.Digest("sha256:" + id)},
+			{Key: configKey(id), Data: n.Config, Digest: digest.Digest(configKey(id))},
 			{Key: keyManifest, Data: n.Manifest},
 		},
 	}

@@ -339,11 +339,7 @@ func (s *Store) Config(id string) (*v1.ConfigFile, error) {
 	if err != nil {
 		return nil, fmt.Errorf("image %s: %w", id, ErrNotFound)
 	}
-	key, err := s.configKey(img)
-	if err != nil {
-		return nil, err
-	}
-	raw, err := s.s.ImageBigData(img.ID, key)
+	raw, err := s.s.ImageBigData(img.ID, configKey(img.ID))
 	if err != nil {
 		return nil, fmt.Errorf("read config of image %s: %w", id, err)
 	}
@@ -356,8 +352,8 @@ func (s *Store) Config(id string) (*v1.ConfigFile, error) {
 
 // configKey: the config is stored under its own digest, which is the
 // image id; ids are "sha256" digests for every image skiff writes.
-func (s *Store) configKey(img *storage.Image) (string, error) {
-	return "sha256:" + img.ID, nil
+func configKey(id string) string {
+	return "sha256:" + id
 }
 
 // Manifest returns the stored manifest of an image and its digest.

@@ -18,6 +18,7 @@ import (
 
 	"github.com/skiff-containers/skiff/internal/cgroup"
 	"github.com/skiff-containers/skiff/internal/container"
+	"github.com/skiff-containers/skiff/internal/fserr"
 	"github.com/skiff-containers/skiff/internal/imagestore"
 	"github.com/skiff-containers/skiff/internal/network"
 	"github.com/skiff-containers/skiff/internal/runspec"
@@ -244,7 +245,7 @@ func (m *Manager) launch(c *container.Container, rootfs string, o StartOptions) 
 			continue
 		}
 		if _, err := os.Stat(mt.Source); err != nil {
-			return nil, fmt.Errorf("bind mount source %s: %w", mt.Source, unwrapPath(err))
+			return nil, fmt.Errorf("bind mount source %s: %w", mt.Source, fserr.Cause(err))
 		}
 	}
 	spec, err := runspec.Build(runspec.Options{
@@ -316,14 +317,6 @@ func notifySocket(c *container.Container) string {
 		return ""
 	}
 	return os.Getenv("NOTIFY_SOCKET")
-}
-
-func unwrapPath(err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }
 
 // checkCommand finds the command in the container's file system the way

@@ -59,6 +59,18 @@ func (s *Store) lock() (func(), error) {
 	return func() { f.Close() }, nil
 }
 
+// OptionError is a field of CreateOptions whose value cannot be used.
+type OptionError struct {
+	Field, Value, Reason string // Field as named in CreateOptions
+}
+
+func (e *OptionError) Error() string {
+	if e.Value == "" {
+		return fmt.Sprintf("invalid %s: %s", strings.ToLower(e.Field), e.Reason)
+	}
+	return fmt.Sprintf("invalid %s %q: %s", strings.ToLower(e.Field), e.Value, e.Reason)
+}
+
 // CreateOptions for Create.
 type CreateOptions struct {
 	Name     string
@@ -72,7 +84,7 @@ type CreateOptions struct {
 // each other or the default network's.
 func (s *Store) Create(o CreateOptions) (*Network, error) {
 	if !validName.MatchString(o.Name) || reserved[o.Name] || strings.HasPrefix(o.Name, ModeContainer) {
-		return nil, fmt.Errorf("invalid network name %q: use letters, digits, '_', '.', '-', and not none, host, bridge or slirp4netns", o.Name)
+		return nil, &OptionError{"Name", o.Name, "use letters, digits, '_', '.', '-', and not none, host, bridge or slirp4netns"}
 	}
 	unlock, err := s.lock()
 	if err != nil {
@@ -94,7 +106,7 @@ func (s *Store) Create(o CreateOptions) (*Network, error) {
 	if o.Subnet != "" {
 		p, err := netip.ParsePrefix(o.Subnet)
 		if err != nil || !p.Addr().Is4() || p.Bits() > 30 {
-			return nil, fmt.Errorf("invalid --subnet %q: use an IPv4 CIDR such as 10.90.0.0/24 (at most /30)", o.Subnet)
+			return nil, &OptionError{"Subnet", o.Subnet, "use an IPv4 CIDR such as 10.90.0.0/24 (at most /30)"}
 		}
 		subnet = p.Masked()
 		for i, t := range taken {
@@ -103,7 +115,7 @@ func (s *Store) Create(o CreateOptions) (*Network, error) {
 				if i > 0 {
 					owner = "network " + nets[i-1].Name
 				}
-				return nil, fmt.Errorf("subnet %s overlaps %s (%s): choose another --subnet", subnet, owner, t)
+				return nil, &OptionError{"Subnet", o.Subnet, fmt.Sprintf("%s overlaps %s (%s): choose another", subnet, owner, t)}
 			}
 		}
 	} else {
@@ -120,14 +132,14 @@ func (s *Store) Create(o CreateOptions) (*Network, error) {
 			}
 		}
 		if !subnet.IsValid() {
-			return nil, errors.New("no free subnet in 10.89.0.0-10.255.0.0: give one with --subnet")
+			return nil, &OptionError{"Subnet", "", "no free subnet in 10.89.0.0-10.255.0.0: give one"}
 		}
 	}
 	gw := subnet.Addr().Next()
 	if o.Gateway != "" {
 		g, err := netip.ParseAddr(o.Gateway)
 		if err != nil || !subnet.Contains(g) {
-			return nil, fmt.Errorf("invalid --gateway %q: give an address in %s", o.Gateway, subnet)
+			return nil, &OptionError{"Gateway", o.Gateway, "give an address in " + subnet.String()}
 		}
 		gw = g
 	}

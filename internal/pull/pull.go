@@ -94,7 +94,8 @@ func pull(ctx context.Context, client *registry.Client, store *imagestore.Store,
 		return imagestore.Image{}, err
 	}
 	defer release()
-	if err := fetchLayers(ctx, store, ref, layers, digests, sizes, diffIDs, ids, prog, o.Jobs); err != nil {
+	f := &layerFetch{store: store, ref: ref, layers: layers, digests: digests, sizes: sizes, diffIDs: diffIDs, ids: ids, prog: prog, jobs: o.Jobs}
+	if err := f.fetch(ctx); err != nil {
 		return imagestore.Image{}, err
 	}
 	top := ""
@@ -111,31 +112,46 @@ func pull(ctx context.Context, client *registry.Client, store *imagestore.Store,
 	})
 }
 
-// fetchLayers downloads the missing layers in parallel and stores each as
-// soon as it and every layer below it are in: unpacking overlaps the
-// downloads still running.
-func fetchLayers(ctx context.Context, store *imagestore.Store, ref imageref.Reference, layers []v1.Layer, digests []v1.Hash, sizes []int64, diffIDs []v1.Hash, ids []string, prog Progress, jobs int) error {
-	if jobs <= 0 {
-		jobs = 6
+// layerFetch is the layers of one image to fetch: the slices are indexed
+// by layer, bottom first.
+type layerFetch struct {
+	store   *imagestore.Store
+	ref     imageref.Reference
+	layers  []v1.Layer
+	digests []v1.Hash // of the blobs as the registry serves them
+	sizes   []int64
+	diffIDs []v1.Hash
+	ids     []string // chain ids: the layers' ids in the store
+	missing []bool   // not in the store yet (set by fetch)
+	prog    Progress
+	jobs    int // downloads at once
+}
+
+// fetch downloads the missing layers in parallel and stores each as soon
+// as it and every layer below it are in: unpacking overlaps the downloads
+// still running.
+func (f *layerFetch) fetch(ctx context.Context) error {
+	if f.jobs <= 0 {
+		f.jobs = 6
 	}
-	missing := make([]bool, len(layers))
+	f.missing = make([]bool, len(f.layers))
 	anyMissing := false
-	for i := range layers {
-		missing[i] = !store.HasLayer(ids[i])
-		if missing[i] {
+	for i := range f.layers {
+		f.missing[i] = !f.store.HasLayer(f.ids[i])
+		if f.missing[i] {
 			anyMissing = true
-			prog.State(i, StateWaiting)
+			f.prog.State(i, StateWaiting)
 		} else {
-			prog.State(i, StateExists)
+			f.prog.State(i, StateExists)
 		}
 	}
 	if !anyMissing {
 		return nil
 	}
-	if store.SupportsStaging() {
-		return streamLayers(ctx, store, ref, layers, digests, diffIDs, ids, missing, prog, jobs)
+	if f.store.SupportsStaging() {
+		return f.stream(ctx)
 	}
-	return spoolLayers(ctx, store, ref, layers, digests, sizes, diffIDs, ids, missing, prog, jobs)
+	return f.spool(ctx)
 }
 
 // inOrder runs produce for every missing layer, at most jobs at a time,
@@ -196,25 +212,25 @@ func inOrder[T any](ctx context.Context, missing []bool, jobs int, produce func(
 	return err
 }
 
-// streamLayers unpacks every missing layer straight from the registry into
+// stream unpacks every missing layer straight from the registry into
 // a staging directory, all at once, and commits them in order: the
 // download, decompression, digest checks and unpacking of all layers share
 // the CPUs, and the commits are renames.
-func streamLayers(ctx context.Context, store *imagestore.Store, ref imageref.Reference, layers []v1.Layer, digests, diffIDs []v1.Hash, ids []string, missing []bool, prog Progress, jobs int) error {
-	return inOrder(ctx, missing, jobs,
+func (f *layerFetch) stream(ctx context.Context) error {
+	return inOrder(ctx, f.missing, f.jobs,
 		func(ctx context.Context, i int) (*imagestore.StagedLayer, error) {
-			staged, err := stage(ctx, store, layers[i], digests[i], diffIDs[i], prog, i)
+			staged, err := stage(ctx, f.store, f.layers[i], f.digests[i], f.diffIDs[i], f.prog, i)
 			if err != nil {
-				return nil, layerError(ref, digests[i], err)
+				return nil, layerError(f.ref, f.digests[i], err)
 			}
-			prog.State(i, StateDownloaded)
+			f.prog.State(i, StateDownloaded)
 			return staged, nil
 		},
 		func(i int, staged *imagestore.StagedLayer) error {
-			if err := staged.Commit(ids[i], parentOf(ids, i)); err != nil {
+			if err := staged.Commit(f.ids[i], parentOf(f.ids, i)); err != nil {
 				return err
 			}
-			prog.State(i, StateComplete)
+			f.prog.State(i, StateComplete)
 			return nil
 		},
 		func(staged *imagestore.StagedLayer) { staged.Discard() })
@@ -260,44 +276,45 @@ func stage(ctx context.Context, store *imagestore.Store, l v1.Layer, compressed,
 	return staged, nil
 }
 
-// spoolLayers downloads the missing layers in parallel to files and stores
+// spool downloads the missing layers in parallel to files and stores
 // each as soon as it and every layer below it are in: unpacking overlaps the
 // downloads still running. It serves drivers without staging (vfs).
-func spoolLayers(ctx context.Context, store *imagestore.Store, ref imageref.Reference, layers []v1.Layer, digests []v1.Hash, sizes []int64, diffIDs []v1.Hash, ids []string, missing []bool, prog Progress, jobs int) error {
-	tmp, release, err := store.TempDir()
+func (f *layerFetch) spool(ctx context.Context) error {
+	tmp, release, err := f.store.TempDir()
 	if err != nil {
 		return fmt.Errorf("download directory: %w", err)
 	}
 	defer release()
-	return inOrder(ctx, missing, jobs,
+	return inOrder(ctx, f.missing, f.jobs,
 		func(ctx context.Context, i int) (string, error) {
 			path := filepath.Join(tmp, fmt.Sprintf("layer-%d", i))
-			if err := download(ctx, layers[i], path, func(n int64) { prog.Bytes(i, n) }, func() { prog.State(i, StateDownloading) }); err != nil {
-				return "", layerError(ref, digests[i], err)
+			if err := download(ctx, f.layers[i], path, func(n int64) { f.prog.Bytes(i, n) }, func() { f.prog.State(i, StateDownloading) }); err != nil {
+				return "", layerError(f.ref, f.digests[i], err)
 			}
-			prog.State(i, StateDownloaded)
+			f.prog.State(i, StateDownloaded)
 			return path, nil
 		},
 		func(i int, path string) error {
-			prog.State(i, StateExtracting)
-			if err := storeLayer(store, path, ids, i, digests[i], sizes[i], diffIDs[i]); err != nil {
+			f.prog.State(i, StateExtracting)
+			if err := f.storeLayer(path, i); err != nil {
 				return err
 			}
 			_ = os.Remove(path)
-			prog.State(i, StateComplete)
+			f.prog.State(i, StateComplete)
 			return nil
 		},
 		func(path string) { _ = os.Remove(path) })
 }
 
-func storeLayer(store *imagestore.Store, path string, ids []string, i int, compressed v1.Hash, size int64, diffID v1.Hash) error {
-	f, err := os.Open(path)
+// storeLayer stores layer i from its downloaded blob at path.
+func (f *layerFetch) storeLayer(path string, i int) error {
+	blob, err := os.Open(path)
 	if err != nil {
 		return err
 	}
-	defer f.Close()
-	return store.PutLayer(imagestore.LayerSource{
-		ID: ids[i], Parent: parentOf(ids, i), Blob: f, Compressed: compressed, Size: size, DiffID: diffID,
+	defer blob.Close()
+	return f.store.PutLayer(imagestore.LayerSource{
+		ID: f.ids[i], Parent: parentOf(f.ids, i), Blob: blob, Compressed: f.digests[i], Size: f.sizes[i], DiffID: f.diffIDs[i],
 	})
 }
 

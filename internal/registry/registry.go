@@ -153,18 +153,6 @@ func platformString(p v1.Platform) string {
 	return s
 }
 
-// Push uploads an image; tests and the demo use it to fill a registry.
-func (c *Client) Push(ctx context.Context, ref imageref.Reference, img v1.Image) error {
-	opts, nref, err := c.remote(ctx, ref)
-	if err != nil {
-		return err
-	}
-	if err := remote.Write(nref, img, opts...); err != nil {
-		return Explain(ref.Domain, err)
-	}
-	return nil
-}
-
 func (c *Client) remote(ctx context.Context, ref imageref.Reference) ([]remote.Option, name.Reference, error) {
 	var nopts []name.Option
 	insecure := c.insecure(ref.Domain)
