@@ -129,9 +129,10 @@ func needArgs(c *cli.Context, n int, what string) error {
 	return nil
 }
 
-// optionError words an engine's refusal of an option as the flag or
+// containerOptionError words an engine's refusal of an option of the
+// container verbs as the flag or
 // argument it came from; other errors pass as they are.
-func optionError(c *cli.Context, err error) error {
+func containerOptionError(c *cli.Context, err error) error {
 	var ie *engine.InvalidOptionError
 	if !errors.As(err, &ie) {
 		return err
@@ -175,7 +176,7 @@ func optionError(c *cli.Context, err error) error {
 // any did. A verb refused for its options says so once.
 func (s *session) printResults(c *cli.Context, rs []engine.Result, echo bool) error {
 	if err := engine.Refused(rs); err != nil {
-		return optionError(c, err)
+		return containerOptionError(c, err)
 	}
 	for _, r := range rs {
 		if r.Err != nil {
@@ -279,7 +280,7 @@ func (s *session) renameAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	return optionError(c, e.Rename(s.ctx, c.Args().First(), c.Args().Get(1)))
+	return containerOptionError(c, e.Rename(s.ctx, c.Args().First(), c.Args().Get(1)))
 }
 
 func (s *session) pruneAction(c *cli.Context) error {

@@ -34,9 +34,9 @@ func TestOptionErrorWording(t *testing.T) {
 	}
 }
 
-// parsed parses args against cmd's flags, as urfave/cli does for an
+// parseFlags parses args against cmd's flags, as urfave/cli does for an
 // action.
-func parsed(t *testing.T, cmd *cli.Command, args ...string) *cli.Context {
+func parseFlags(t *testing.T, cmd *cli.Command, args ...string) *cli.Context {
 	t.Helper()
 	set := flag.NewFlagSet(cmd.Name, flag.ContinueOnError)
 	for _, f := range cmd.Flags {
@@ -50,14 +50,14 @@ func parsed(t *testing.T, cmd *cli.Command, args ...string) *cli.Context {
 	return cli.NewContext(nil, set, nil)
 }
 
-func findCommand(t *testing.T, cmds []*cli.Command, names ...string) *cli.Command {
+func commandAt(t *testing.T, cmds []*cli.Command, names ...string) *cli.Command {
 	t.Helper()
 	for _, c := range cmds {
 		if c.Name == names[0] {
 			if len(names) == 1 {
 				return c
 			}
-			return findCommand(t, c.Subcommands, names[1:]...)
+			return commandAt(t, c.Subcommands, names[1:]...)
 		}
 	}
 	t.Fatalf("no command %v", names)
@@ -66,28 +66,28 @@ func findCommand(t *testing.T, cmds []*cli.Command, names ...string) *cli.Comman
 
 func TestFlagsToOptions(t *testing.T) {
 	s := &session{}
-	images := findCommand(t, s.imageCommands(), "images")
-	if got, want := listImagesOptions(parsed(t, images, "--all", "busybox"), []string{"dangling=false"}),
+	images := commandAt(t, s.imageCommands(), "images")
+	if got, want := listImagesOptions(parseFlags(t, images, "--all", "busybox"), []string{"dangling=false"}),
 		(engine.ListImagesOptions{All: true, Filters: []string{"dangling=false"}, Reference: "busybox"}); !reflect.DeepEqual(got, want) {
 		t.Errorf("images: got %+v, want %+v", got, want)
 	}
-	imp := findCommand(t, s.imageCommands(), "import")
-	if got, want := importOptions(parsed(t, imp, "--message", "msg", "--platform", "linux/arm64", "root.tar", "app:v1"), []string{"CMD sh"}),
+	imp := commandAt(t, s.imageCommands(), "import")
+	if got, want := importOptions(parseFlags(t, imp, "--message", "msg", "--platform", "linux/arm64", "root.tar", "app:v1"), []string{"CMD sh"}),
 		(engine.ImportOptions{Ref: "app:v1", Platform: "linux/arm64", Changes: []string{"CMD sh"}, Message: "msg"}); !reflect.DeepEqual(got, want) {
 		t.Errorf("import: got %+v, want %+v", got, want)
 	}
-	create := findCommand(t, s.networkCommands(), "network", "create")
-	if got, want := createNetworkOptions(parsed(t, create, "--subnet", "10.90.0.0/24", "--gateway", "10.90.0.9", "--internal", "backend"), []string{"a=b"}),
+	create := commandAt(t, s.networkCommands(), "network", "create")
+	if got, want := createNetworkOptions(parseFlags(t, create, "--subnet", "10.90.0.0/24", "--gateway", "10.90.0.9", "--internal", "backend"), []string{"a=b"}),
 		(engine.CreateNetworkOptions{Name: "backend", Driver: "bridge", Subnet: "10.90.0.0/24", Gateway: "10.90.0.9", Internal: true, Labels: []string{"a=b"}}); !reflect.DeepEqual(got, want) {
 		t.Errorf("network create: got %+v, want %+v", got, want)
 	}
-	gen := findCommand(t, s.generateCommands(), "generate", "systemd")
-	o := systemdOptions(parsed(t, gen, "--new", "--restart-policy", "always", "web"))
+	gen := commandAt(t, s.generateCommands(), "generate", "systemd")
+	o := systemdOptions(parseFlags(t, gen, "--new", "--restart-policy", "always", "web"))
 	if !o.New || o.RestartPolicy != "always" || o.TakesValue == nil || !o.TakesValue("volume") || o.TakesValue("detach") {
 		t.Errorf("generate systemd: got %+v", o)
 	}
-	pull := findCommand(t, s.imageCommands(), "pull")
-	if o := s.pullOptions(parsed(t, pull, "--quiet", "--platform", "linux/amd64", "busybox")); o.Ref != "busybox" || o.Platform != "linux/amd64" || o.Progress != nil {
+	pull := commandAt(t, s.imageCommands(), "pull")
+	if o := s.pullOptions(parseFlags(t, pull, "--quiet", "--platform", "linux/amd64", "busybox")); o.Ref != "busybox" || o.Platform != "linux/amd64" || o.Progress != nil {
 		t.Errorf("pull -q: got %+v", o)
 	}
 }

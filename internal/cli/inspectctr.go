@@ -26,37 +26,9 @@ func (s *session) inspectAction(c *cli.Context) error {
 // inspectAny inspects each name as a container, then (unless kind
 // restricts it) as an image.
 func (s *session) inspectAny(c *cli.Context, kind string) error {
-	return s.inspectRefs(c, func(ref string) (any, error) {
-		e, err := s.engine()
-		if err != nil {
-			return nil, err
-		}
+	return s.inspectRefs(c, func(e *engine.Engine, ref string) (any, error) {
 		return s.inspectOne(e, ref, kind)
 	})
-}
-
-// inspectRefs looks up every name with lookup and prints the results; a
-// name not found is reported and fails the command, after the others.
-func (s *session) inspectRefs(c *cli.Context, lookup func(ref string) (any, error)) error {
-	spec, err := inspectFormat(c)
-	if err != nil {
-		return err
-	}
-	if _, err := s.engine(); err != nil {
-		return err
-	}
-	var results []any
-	var failed bool
-	for _, ref := range c.Args().Slice() {
-		r, err := lookup(ref)
-		if err != nil {
-			fmt.Fprintf(s.io.Err, "Error: %s\n", oneLine(err.Error()))
-			failed = true
-			continue
-		}
-		results = append(results, r)
-	}
-	return s.printInspected(spec, results, failed)
 }
 
 func (s *session) inspectOne(e *engine.Engine, ref, kind string) (any, error) {
@@ -69,22 +41,16 @@ func (s *session) inspectOne(e *engine.Engine, ref, kind string) (any, error) {
 			return nil, err
 		}
 	}
-	return s.inspectImageRef(ref, kind)
-}
-
-// inspectFormat is inspect's --format, checked before anything is looked
-// up; the names must be given.
-func inspectFormat(c *cli.Context) (string, error) {
-	if c.NArg() == 0 {
-		return "", usagef("'%s' needs at least one name: see '%s --help'", c.Command.HelpName, c.Command.HelpName)
-	}
-	spec := c.String("format")
-	if spec != "" && spec != "json" {
-		if _, err := format.Parse(spec); err != nil {
-			return "", usagef("%v", err)
+	ii, err := e.InspectImage(s.ctx, ref)
+	if err != nil {
+		// A name that is neither, looked for as either, is Docker's
+		// "no such object".
+		if kind == "" && errors.Is(err, engine.ErrNotFound) {
+			return nil, fmt.Errorf("no such object: %s", ref)
 		}
+		return nil, err
 	}
-	return spec, nil
+	return *ii, nil
 }
 
 // printInspected prints what inspect found: a JSON array, or the template

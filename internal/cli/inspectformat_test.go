@@ -24,8 +24,8 @@ func TestInspectFieldAliases(t *testing.T) {
 		{"image", ImageInspect{Id: "sha256:1"}, "{{.ID}} {{.Id}}", "sha256:1 sha256:1"},
 		{"container", ctr, "{{.ID}} {{.HostConfig.NanoCPUs}} {{.HostConfig.DNS}}", "c0ffee 2000000000 [1.1.1.1]"},
 		{"container ports", ctr, `{{(index (index .NetworkSettings.Ports "80/tcp") 0).HostIP}}`, "0.0.0.0"},
-		{"network", NetworkInspect{Id: "n1"}, "{{.ID}}", "n1"},
-		{"info", Info{Store: StoreInfo{Driver: "vfs"}}, "{{.Store.GraphDriverName}} {{.store.graphDriverName}}", "vfs vfs"},
+		{"network", report.Network{Id: "n1"}, "{{.ID}}", "n1"},
+		{"info", report.Info{Store: report.StoreInfo{Driver: "vfs"}}, "{{.Store.GraphDriverName}} {{.store.graphDriverName}}", "vfs vfs"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -6,13 +6,11 @@ package cli
 // this file goes when the last of them does.
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/skiff-containers/skiff/internal/container"
-	"github.com/skiff-containers/skiff/internal/imagestore"
 	"github.com/skiff-containers/skiff/internal/lifecycle"
 )
 
@@ -58,33 +56,3 @@ func (s *session) eachContainer(c *cli.Context, fn func(m *lifecycle.Manager, ct
 	return nil
 }
 
-// inspectEach is inspectRefs with the lifecycle manager.
-func (s *session) inspectEach(c *cli.Context, lookup func(m *lifecycle.Manager, ref string) (any, error)) error {
-	return s.inspectRefs(c, func(ref string) (any, error) {
-		m, err := s.manager()
-		if err != nil {
-			return nil, err
-		}
-		return lookup(m, ref)
-	})
-}
-
-// inspectImageRef is the image half of inspect: ref as an image, where no
-// container has that name (kind is "" or "image").
-func (s *session) inspectImageRef(ref, kind string) (any, error) {
-	m, err := s.manager()
-	if err != nil {
-		return nil, err
-	}
-	img, err := m.Images.Lookup(ref)
-	if err != nil {
-		if errors.Is(err, imagestore.ErrNotFound) {
-			if kind == "image" {
-				return nil, fmt.Errorf("no such image: %s", ref)
-			}
-			return nil, fmt.Errorf("no such object: %s", ref)
-		}
-		return nil, err
-	}
-	return inspectImage(m.Images, img)
-}

@@ -32,5 +32,5 @@ func (s *session) logsAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	return optionError(c, e.Logs(s.ctx, c.Args().First(), s.logsOptions(c)))
+	return containerOptionError(c, e.Logs(s.ctx, c.Args().First(), s.logsOptions(c)))
 }

@@ -29,7 +29,7 @@ func (s *session) portAction(c *cli.Context) error {
 	port := c.Args().Get(1)
 	ports, err := e.Port(s.ctx, c.Args().First(), port)
 	if err != nil {
-		return optionError(c, err)
+		return containerOptionError(c, err)
 	}
 	var lines []string
 	for _, p := range ports {

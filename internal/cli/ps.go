@@ -68,7 +68,7 @@ func (s *session) psAction(c *cli.Context, filterSpecs []string) error {
 	}
 	rows, err := e.List(s.ctx, o)
 	if err != nil {
-		return optionError(c, err)
+		return containerOptionError(c, err)
 	}
 	for _, row := range rows {
 		if lister == nil {

@@ -24,7 +24,7 @@ func (s *session) topAction(c *cli.Context) error {
 	}
 	top, err := e.Top(s.ctx, c.Args().First(), c.Args().Tail())
 	if err != nil {
-		return optionError(c, err)
+		return containerOptionError(c, err)
 	}
 	var b strings.Builder
 	for _, l := range append([]string{top.Header}, top.Processes...) {

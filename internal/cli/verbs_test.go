@@ -105,8 +105,8 @@ func TestOptionError(t *testing.T) {
 		{engine.Invalid("UpdateOptions", "", "give at least one limit"), "'skiff verb' needs at least one limit to change, such as --memory 256m"},
 	} {
 		runFlags(t, nil, nil, func(c *cli.Context) error {
-			if got := optionError(c, tt.err); got == nil || got.Error() != tt.want {
-				t.Errorf("optionError(%v) = %v, want %q", tt.err, got, tt.want)
+			if got := containerOptionError(c, tt.err); got == nil || got.Error() != tt.want {
+				t.Errorf("containerOptionError(%v) = %v, want %q", tt.err, got, tt.want)
 			}
 			return nil
 		})

@@ -359,17 +359,15 @@ func (e *Engine) InspectImage(ctx context.Context, ref string) (*report.Image, e
 	if err != nil {
 		return nil, err
 	}
-	ii, err := InspectStoredImage(e.images, img)
+	ii, err := inspectStoredImage(e.images, img)
 	if err != nil {
 		return nil, err
 	}
 	return &ii, nil
 }
 
-// InspectStoredImage describes an image already looked up. TRANSITIONAL:
-// for internal/cli's inspect of a name that may be a container or an
-// image, until it calls the engine's verbs; use InspectImage.
-func InspectStoredImage(store *imagestore.Store, img imagestore.Image) (report.Image, error) {
+// inspectStoredImage describes an image already looked up.
+func inspectStoredImage(store *imagestore.Store, img imagestore.Image) (report.Image, error) {
 	cfg, err := store.Config(img.ID)
 	if err != nil {
 		return report.Image{}, classify(err)
