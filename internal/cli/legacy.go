@@ -55,4 +55,3 @@ func (s *session) eachContainer(c *cli.Context, fn func(m *lifecycle.Manager, ct
 	}
 	return nil
 }
-
