@@ -45,7 +45,11 @@ func TestDockerFlagHabits(t *testing.T) {
 
 	sb.OK("run", "-d", "--name", "busy", "bb", "sleep", "600")
 	sb.OK("rm", "busy", "-f")
-	sb.OK("rm", "talk", "-v")
+	// -v after the name is taken as the flag, which is refused (no
+	// volumes yet), and nothing is removed.
+	sb.Fails("--volumes", "rm", "talk", "-v")
+	sb.OK("inspect", "--type", "container", "talk")
+	sb.OK("rm", "talk")
 	if out := sb.OK("ps", "-a", "--format", "{{.Names}}").Out; out != "" {
 		t.Errorf("left after rm NAME -f: %q", out)
 	}
