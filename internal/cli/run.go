@@ -665,7 +665,8 @@ func (s *session) start(m *lifecycle.Manager, ctr *container.Container, attach, 
 	if detached {
 		return nil
 	}
-	if ctr.AutoRemove {
+	// The monitor removed a --rm container before its supervisor exited.
+	if ctr.AutoRemove && len(m.Cleanup) == 0 {
 		if err := m.Containers.Remove(ctr); err != nil {
 			fmt.Fprintf(s.io.Err, "skiff: warning: --rm: %v\n", err)
 		}

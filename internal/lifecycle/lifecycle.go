@@ -49,8 +49,9 @@ type Manager struct {
 	SingleMapping bool
 	// Self is the command line of skiff on this store.
 	Self []string
-	// Cleanup is the command line that removes a container after a
-	// detached --rm container exits; the container id is appended.
+	// Cleanup is the command line with which a --rm container's monitor
+	// removes it after it exits; the container id is appended. Without
+	// it, whoever attached removes the container.
 	Cleanup []string
 	// Restarter is the command line that starts a container again by its
 	// restart policy; "--policy-restart COUNT:DELAY ID" is appended.
@@ -294,7 +295,9 @@ func (m *Manager) launch(c *container.Container, rootfs string, o StartOptions) 
 		Warnings:        warnings,
 	}
 	setLog(l, c)
-	if c.AutoRemove && !o.Attach && len(m.Cleanup) > 0 {
+	// The monitor removes a --rm container whoever is attached: an
+	// attached caller may be killed, hung up on or detach before the exit.
+	if c.AutoRemove && len(m.Cleanup) > 0 {
 		l.Cleanup = append(append([]string{}, m.Cleanup...), c.ID)
 	}
 	if p := c.Host.RestartPolicy; p.Restarts() && len(m.Restarter) > 0 {
