@@ -610,16 +610,7 @@ func (m *Manager) Exec(c *container.Container, o ExecOptions) (*supervisor.Proce
 	}
 	env := append([]string{}, c.Env...)
 	for _, kv := range o.Env {
-		k, _, _ := strings.Cut(kv, "=")
-		replaced := false
-		for i, e := range env {
-			if strings.HasPrefix(e, k+"=") {
-				env[i], replaced = kv, true
-			}
-		}
-		if !replaced {
-			env = append(env, kv)
-		}
+		env = runspec.SetEnv(env, kv)
 	}
 	env = withDefaults(env, c.Hostname, home, o.Tty)
 	cwd := o.Workdir
