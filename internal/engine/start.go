@@ -245,14 +245,19 @@ func relay(ctx context.Context, p *supervisor.Process, s Streams, tty bool, keys
 				a.Stdin.Close()
 			}()
 		}
+		// One writer may take both streams (a terminal, a buffer): the
+		// writes go one at a time, and through Write, not a ReadFrom
+		// that would hold the buffer across a blocking read.
+		var mu sync.Mutex
 		copyOut := func(dst io.Writer, src io.Reader) {
 			if dst == nil {
 				dst = io.Discard
 			}
+			w := &serialWriter{mu: &mu, w: dst}
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				_, _ = io.Copy(dst, src)
+				_, _ = io.Copy(w, src)
 			}()
 		}
 		copyOut(s.Stdout, a.Stdout)
@@ -288,6 +293,18 @@ func relay(ctx context.Context, p *supervisor.Process, s Streams, tty bool, keys
 		}
 	}
 	return Exit{Detached: true}, nil
+}
+
+// serialWriter writes to w under mu, shared by the writers of one relay.
+type serialWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (s *serialWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
 }
 
 // copyDetaching copies src to dst until EOF, or until the detach sequence
