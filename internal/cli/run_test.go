@@ -94,6 +94,7 @@ func TestInvalidMessage(t *testing.T) {
 		{engine.Invalid("Limits", "", "invalid --memory \"x\": use a size"), `invalid --memory "x": use a size`},
 		{engine.Invalid("Network", "", "invalid --network \"x\": no"), `invalid --network "x": no`},
 		{engine.Invalid("EnvFiles", "", "open /f: no such file"), "--env-file: open /f: no such file"},
+		{engine.Invalid("Expose", "http", "invalid exposed port"), `invalid --expose "http": invalid exposed port`},
 	} {
 		var ue *usageError
 		err := optionError(tt.err)

@@ -341,7 +341,7 @@ func parseNetworkOptions(o CreateOptions, cfg *container.Config) error {
 	for _, e := range o.Expose {
 		ports, err := network.ParseExposed(e)
 		if err != nil {
-			return invalidBelow("Expose", err)
+			return Invalid("Expose", e, err.Error())
 		}
 		for _, p := range ports {
 			cfg.ExposedPorts = appendUnique(cfg.ExposedPorts, p.Key())
