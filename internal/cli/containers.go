@@ -3,16 +3,13 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/skiff-containers/skiff/internal/container"
 	"github.com/skiff-containers/skiff/internal/engine"
-	"github.com/skiff-containers/skiff/internal/lifecycle"
 )
 
 func (s *session) containerCommands() []*cli.Command {
@@ -320,78 +317,50 @@ func (s *session) startAction(c *cli.Context) error {
 	if err := needArgs(c, 1, "a container"); err != nil {
 		return err
 	}
-	keys, err := parseDetachKeys(c.String("detach-keys"))
+	e, err := s.engine()
 	if err != nil {
 		return err
 	}
 	if v := c.String("policy-restart"); v != "" {
-		return s.policyRestart(c, v)
+		return s.policyRestart(c, e, v)
 	}
-	attach := c.Bool("attach") || c.Bool("interactive")
-	if attach {
+	a := s.attachment(c.String("detach-keys"), c.Bool("interactive"))
+	defer a.close()
+	o := engine.StartOptions{Attach: c.Bool("attach") || c.Bool("interactive"), Streams: a.streams}
+	if o.Attach {
 		if c.NArg() != 1 {
 			return usagef("'%s -a' takes one container", c.Command.HelpName)
 		}
-		m, err := s.manager()
-		if err != nil {
-			return err
-		}
-		ctr, err := m.Containers.Lookup(c.Args().First())
-		if err != nil {
-			return containerLookupError(c.Args().First(), err)
-		}
-		return s.start(m, ctr, true, c.Bool("interactive"), keys, false, nil)
+		x, err := e.Start(s.ctx, c.Args().First(), o)
+		return s.exited(x, err)
 	}
-	return s.eachContainer(c, func(m *lifecycle.Manager, ctr *container.Container) error {
-		if st, err := ctr.State(); err == nil && st.Status == container.StatusRunning {
-			return nil
+	// Not attached, a passthrough container still gets skiff's streams.
+	o.Stdin = s.io.In
+	var failed bool
+	for _, ref := range c.Args().Slice() {
+		if _, err := e.Start(s.ctx, ref, o); err != nil {
+			fmt.Fprintf(s.io.Err, "Error: %s\n", oneLine(createOptionError(err).Error()))
+			failed = true
+			continue
 		}
-		_, err := m.Start(s.ctx, ctr, lifecycle.StartOptions{Caller: s.callerStdio()})
-		return startError(err)
-	})
+		fmt.Fprintln(s.io.Out, ref)
+	}
+	if failed {
+		return &ExitError{Code: ExitSkiff}
+	}
+	return nil
 }
 
-// policyRestart is a start by a container's restart policy: after the
-// delay, unless its user stopped or removed it meanwhile.
-func (s *session) policyRestart(c *cli.Context, v string) error {
-	var r lifecycle.PolicyRestart
+// policyRestart is a start by a container's restart policy (skiff-monitor
+// runs it), with this process's streams: a passthrough container's.
+func (s *session) policyRestart(c *cli.Context, e *engine.Engine, v string) error {
+	var count int
 	var ms int64
-	if _, err := fmt.Sscanf(v, "%d:%d", &r.Count, &ms); err != nil || c.NArg() != 1 {
+	if _, err := fmt.Sscanf(v, "%d:%d", &count, &ms); err != nil || c.NArg() != 1 {
 		return usagef("--policy-restart is skiff-monitor's: COUNT:DELAY CONTAINER")
 	}
-	r.Delay = time.Duration(ms) * time.Millisecond
-	m, err := s.manager()
-	if err != nil {
-		return err
-	}
-	ctr, err := m.Containers.Lookup(c.Args().First())
-	if errors.Is(err, container.ErrNotFound) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	// A stop or rm meanwhile ends the wait at once: no skiff process
-	// outlives the container it was for by more than a moment.
-	for deadline := time.Now().Add(r.Delay); time.Now().Before(deadline); {
-		if _, err := os.Stat(ctr.StoppedMarker()); err == nil {
-			return nil
-		}
-		if _, err := os.Stat(ctr.Dir); err != nil {
-			return nil
-		}
-		select {
-		case <-time.After(min(100*time.Millisecond, time.Until(deadline))):
-		case <-s.ctx.Done():
-			return s.ctx.Err()
-		}
-	}
-	// This process's streams are the ones a passthrough container had.
-	_, err = m.Start(s.ctx, ctr, lifecycle.StartOptions{Restart: &r, Caller: s.callerStdio()})
-	if errors.Is(err, lifecycle.ErrStoppedByUser) || errors.Is(err, lifecycle.ErrRunning) {
-		return nil
-	}
-	return startError(err)
+	o := engine.StartOptions{Streams: engine.Streams{Stdin: s.io.In, Stdout: s.io.Out, Stderr: s.io.Err}}
+	return startError(e.RestartByPolicy(s.ctx, c.Args().First(), count, time.Duration(ms)*time.Millisecond, o))
 }
 
 // startError keeps a start failure to its message; the exit code of the

@@ -1,12 +1,9 @@
 package cli
 
 import (
-	"strconv"
-
 	"github.com/urfave/cli/v2"
 
-	"github.com/skiff-containers/skiff/internal/container"
-	"github.com/skiff-containers/skiff/internal/resources"
+	"github.com/skiff-containers/skiff/internal/engine"
 )
 
 // limitFlags are the resource limit flags of run, create and update, and
@@ -33,29 +30,11 @@ func limitFlags() ([]cli.Flag, limitLists) {
 type limitLists struct{ read, write, conf *multi }
 
 // limitValues reads the limit flags as given.
-func limitValues(c *cli.Context, lists limitLists) resources.Flags {
-	return resources.Flags{
+func limitValues(c *cli.Context, lists limitLists) engine.Limits {
+	return engine.Limits{
 		Memory: c.String("memory"), MemoryReservation: c.String("memory-reservation"), MemorySwap: c.String("memory-swap"),
 		CPUs: c.String("cpus"), CPUShares: c.String("cpu-shares"), CpusetCpus: c.String("cpuset-cpus"), CpusetMems: c.String("cpuset-mems"),
 		PidsLimit: c.String("pids-limit"), BlkioWeight: c.String("blkio-weight"),
 		DeviceReadBps: lists.read.values, DeviceWriteBps: lists.write.values, CgroupConf: lists.conf.values,
 	}
-}
-
-// parseLimitFlags reads the resource limits into cfg.
-func parseLimitFlags(c *cli.Context, f *createFlags, cfg *container.Config) error {
-	l, err := resources.Parse(limitValues(c, f.limits))
-	if err != nil {
-		return usagef("%v", err)
-	}
-	cfg.Host.Resources = l
-	cfg.Host.StrictLimits = c.Bool("strict-limits")
-	if v := c.String("oom-score-adj"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < -1000 || n > 1000 {
-			return usagef("invalid --oom-score-adj %q: use a number from -1000 to 1000", v)
-		}
-		cfg.Host.OOMScoreAdj = &n
-	}
-	return nil
 }

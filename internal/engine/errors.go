@@ -33,7 +33,8 @@ var (
 // InvalidOptionError is an option (a field of the verb's options) whose
 // value cannot be used. Field is the option's name in the engine's terms
 // (CreateOptions.Memory is "Memory"); a front end words it its own way
-// (the CLI as --memory).
+// (the CLI as --memory). A Reason that involves another option names it
+// by its field name too ("needs Name").
 type InvalidOptionError struct {
 	Field  string
 	Value  string

@@ -50,8 +50,9 @@ type Manager struct {
 	SingleMapping bool
 	// Self is the command line of skiff on this store.
 	Self []string
-	// Cleanup is the command line that removes a container after a
-	// detached --rm container exits; the container id is appended.
+	// Cleanup is the command line with which a --rm container's monitor
+	// removes it after it exits; the container id is appended. Without
+	// it, whoever attached removes the container.
 	Cleanup []string
 	// Restarter is the command line that starts a container again by its
 	// restart policy; "--policy-restart COUNT:DELAY ID" is appended.
@@ -296,7 +297,9 @@ func (m *Manager) launch(c *container.Container, rootfs string, o StartOptions) 
 		Warnings:        warnings,
 	}
 	setLog(l, c)
-	if c.AutoRemove && !o.Attach && len(m.Cleanup) > 0 {
+	// The monitor removes a --rm container whoever is attached: an
+	// attached caller may be killed, hung up on or detach before the exit.
+	if c.AutoRemove && len(m.Cleanup) > 0 {
 		l.Cleanup = append(append([]string{}, m.Cleanup...), c.ID)
 	}
 	if p := c.Host.RestartPolicy; p.Restarts() && len(m.Restarter) > 0 {
@@ -601,16 +604,7 @@ func (m *Manager) Exec(c *container.Container, o ExecOptions) (*supervisor.Proce
 	}
 	env := append([]string{}, c.Env...)
 	for _, kv := range o.Env {
-		k, _, _ := strings.Cut(kv, "=")
-		replaced := false
-		for i, e := range env {
-			if strings.HasPrefix(e, k+"=") {
-				env[i], replaced = kv, true
-			}
-		}
-		if !replaced {
-			env = append(env, kv)
-		}
+		env = runspec.SetEnv(env, kv)
 	}
 	env = withDefaults(env, c.Hostname, home, o.Tty)
 	cwd := o.Workdir

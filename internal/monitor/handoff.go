@@ -316,9 +316,25 @@ func Run(h Handoff) int {
 	}
 	h.Restart.next(h.ID, code, finished.Sub(h.StartedAt))
 	if len(h.Cleanup) > 0 {
-		_ = syscall.Exec(h.Cleanup[0], h.Cleanup, cleanEnv())
+		cleanup(h.Cleanup)
 	}
 	return code
+}
+
+// cleanup removes the container (--rm) and waits for the removal, so that
+// a CLI waiting for this process still gets the container's exit status
+// (an exec of the removal would give it the removal's) and finds the
+// container gone when it does. The monitor, not the CLI, removes it: the
+// container goes also when the CLI was killed or detached.
+func cleanup(argv []string) {
+	proc, err := os.StartProcess(argv[0], argv, &os.ProcAttr{
+		Env: cleanEnv(), Files: []*os.File{os.Stdin, os.Stdout, os.Stderr},
+	})
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "skiff-monitor: --rm: %v\n", err)
+		return
+	}
+	_, _ = proc.Wait()
 }
 
 // outputLog is where a container's output is kept.
