@@ -174,6 +174,7 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 	}
 	e := &Engine{paths: p, cfg: cfg, images: st, warn: warn, explicitConfig: o.ConfigFile != ""}
 	e.m = &lifecycle.Manager{
+		Warn:              warn,
 		Networks:          network.NewStore(filepath.Join(p.GraphRoot, "networks")),
 		NetRunRoot:        filepath.Join(p.RunRoot, "networks"),
 		UsernsRegistry:    reg,

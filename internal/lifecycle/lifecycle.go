@@ -42,6 +42,8 @@ const unitsGoneTimeout = 5 * time.Second
 
 // Manager runs containers.
 type Manager struct {
+	// Warn receives warnings (nil: dropped).
+	Warn       func(string)
 	Images     *imagestore.Store
 	Containers *container.Store
 	// Rootless: skiff runs in its own user namespace.
@@ -564,10 +566,12 @@ func (m *Manager) Remove(ctx context.Context, c *container.Container, force bool
 	}
 	if len(st.Scopes) > 0 {
 		// Nothing of the container is left when rm returns, its systemd
-		// scopes included; a manager that does not answer in time only
-		// costs the wait.
+		// scopes included; a manager that does not answer in time costs
+		// the wait and a warning.
 		wctx, cancel := context.WithTimeout(ctx, unitsGoneTimeout)
-		_ = cgroup.WaitUnitsGone(wctx, st.Scopes)
+		if err := cgroup.WaitUnitsGone(wctx, st.Scopes); err != nil && m.Warn != nil {
+			m.Warn(fmt.Sprintf("container %s: %v", c.Name, err))
+		}
 		cancel()
 	}
 	return m.Containers.Remove(c)

@@ -63,14 +63,14 @@ systemd)
 	supid=$($S inspect -f '{{.Id}}' sup)
 	$S rm -f sup >/dev/null
 	check "$sd: rm leaves neither the container's scope nor its supervisor's" \
-		"$(systemctl --user list-units --all --no-legend "skiff-*$supid.scope" | wc -l)" 0
+		"$(systemctl --user list-units --all --no-legend --plain "skiff-*$supid.scope" | awk '{print $1, $3, $4}' | tr '\n' ' ')" ""
 	# Killed, not by the OOM killer, after another scope's OOM kill.
 	$S kill sd >/dev/null && $S wait sd >/dev/null
 	check "$sd: killed, not OOMKilled" "$($S inspect -f '{{.State.ExitCode}} {{.State.OOMKilled}}' sd)" "137 false"
 	$S rm -f sd >/dev/null
 	# rm returns once systemd has collected the container's scopes (and
 	# those of the containers removed before it).
-	check "$sd: no scope left behind" "$(systemctl --user list-units --all --no-legend 'skiff-*' | wc -l)" 0
+	check "$sd: no scope left behind" "$(systemctl --user list-units --all --no-legend --plain 'skiff-*' | awk '{print $1, $3, $4}' | tr '\n' ' ')" ""
 	# Without the session bus, skiff falls back to the unit's delegated
 	# cgroup (Delegate=yes).
 	env -u DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR=$HOME $S --runroot "$XDG_RUNTIME_DIR/skiff" \
