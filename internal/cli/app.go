@@ -16,10 +16,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/skiff-containers/skiff/internal/buildinfo"
-	"github.com/skiff-containers/skiff/internal/config"
 	"github.com/skiff-containers/skiff/internal/engine"
-	"github.com/skiff-containers/skiff/internal/imagestore"
-	"github.com/skiff-containers/skiff/internal/registry"
 )
 
 // Exit codes, as Docker uses them.
@@ -212,12 +209,6 @@ func (s *session) engineOptions() engine.Options {
 	}
 }
 
-// paths resolves the directories, honouring --root and --runroot.
-func (s *session) paths() (config.Paths, error) {
-	p, err := engine.ResolvePaths(s.engineOptions())
-	return p, s.usage(err)
-}
-
 // engine opens the engine once.
 func (s *session) engine() (*engine.Engine, error) {
 	if s.eng != nil {
@@ -252,23 +243,6 @@ func (s *session) usage(err error) error {
 		return usagef("%s: %s", flag, ie.Reason)
 	}
 	return usagef("%s %s: %s", flag, ie.Value, ie.Reason)
-}
-
-// openStore opens the engine and returns its image store.
-func (s *session) openStore() (*imagestore.Store, error) {
-	e, err := s.engine()
-	if err != nil {
-		return nil, err
-	}
-	return e.Images(), nil
-}
-
-func (s *session) registry() (*registry.Client, error) {
-	e, err := s.engine()
-	if err != nil {
-		return nil, err
-	}
-	return e.Registry(), nil
 }
 
 func (s *session) close() {

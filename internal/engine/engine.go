@@ -210,13 +210,3 @@ func (e *Engine) registry() *registry.Client {
 	c.UserAgent = "skiff/" + buildinfo.Version
 	return c
 }
-
-// Manager, Images and Registry are the layers below the engine, for the
-// front-end code that has not moved onto the engine's verbs yet.
-func (e *Engine) Manager() *lifecycle.Manager { return e.m }
-
-// Images is the image store (see Manager).
-func (e *Engine) Images() *imagestore.Store { return e.images }
-
-// Registry is a registry client (see Manager).
-func (e *Engine) Registry() *registry.Client { return e.registry() }
