@@ -206,6 +206,7 @@ func (s *session) engineOptions() engine.Options {
 		GraphRoot: s.global.root, RunRoot: s.global.runroot, ConfigFile: s.global.configFile,
 		Driver: s.global.driver, Env: os.Getenv,
 		Warn: func(msg string) { s.warnf("%s", msg) },
+		Unit: engine.Unit{InvocationID: os.Getenv("INVOCATION_ID"), NotifySocket: os.Getenv("NOTIFY_SOCKET")},
 	}
 }
 

@@ -45,6 +45,10 @@ type Options struct {
 	Executable string
 	// Warn receives warnings (nil: dropped).
 	Warn func(string)
+	// Unit is the systemd unit the caller runs under ($INVOCATION_ID,
+	// $NOTIFY_SOCKET): the supervisor then stays the unit's main process
+	// and tells systemd when the container is ready.
+	Unit lifecycle.Unit
 }
 
 // Engine is an open store with everything that acts on it. It is not safe
@@ -57,6 +61,9 @@ type Engine struct {
 	warn           func(string)
 	explicitConfig bool
 }
+
+// Unit is the systemd unit a caller runs under.
+type Unit = lifecycle.Unit
 
 // Paths are where an engine keeps its state.
 type Paths = config.Paths
@@ -175,6 +182,7 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 	e := &Engine{paths: p, cfg: cfg, images: st, warn: warn, explicitConfig: o.ConfigFile != ""}
 	e.m = &lifecycle.Manager{
 		Warn:              warn,
+		Unit:              o.Unit,
 		Networks:          network.NewStore(filepath.Join(p.GraphRoot, "networks")),
 		NetRunRoot:        filepath.Join(p.RunRoot, "networks"),
 		UsernsRegistry:    reg,

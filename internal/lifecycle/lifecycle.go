@@ -36,12 +36,26 @@ var ErrStoppedByUser = errors.New("was stopped by its user")
 // ErrRunning is an operation that needs a stopped container.
 var ErrRunning = errors.New("is running")
 
+// Unit is what the caller knows of the systemd unit it runs under, from
+// its environment: the front end passes it in.
+type Unit struct {
+	// InvocationID is $INVOCATION_ID: set, the caller runs as a unit.
+	InvocationID string
+	// NotifySocket is $NOTIFY_SOCKET: the unit waits for READY.
+	NotifySocket string
+}
+
+// Under reports whether the caller runs under a unit.
+func (u Unit) Under() bool { return u.InvocationID != "" || u.NotifySocket != "" }
+
 // unitsGoneTimeout bounds rm's wait for systemd to collect a container's
 // scopes (milliseconds, usually; longer on a loaded machine).
 const unitsGoneTimeout = 5 * time.Second
 
 // Manager runs containers.
 type Manager struct {
+	// Unit is the systemd unit the caller runs under, if any.
+	Unit Unit
 	// Warn receives warnings (nil: dropped).
 	Warn       func(string)
 	Images     *imagestore.Store
@@ -235,7 +249,7 @@ func (m *Manager) launch(c *container.Container, rootfs string, o StartOptions) 
 		mounts = append(mounts, runspec.Mount{Source: initBin, Destination: initPath, ReadOnly: true})
 		args = append([]string{initPath, "--"}, c.Args...)
 	}
-	notifyDir, notifyMount, notifyEnv, err := containerNotify(c)
+	notifyDir, notifyMount, notifyEnv, err := m.containerNotify(c)
 	if err != nil {
 		return nil, err
 	}
@@ -291,9 +305,9 @@ func (m *Manager) launch(c *container.Container, rootfs string, o StartOptions) 
 		SystemdCgroup:   systemdCgroup,
 		// Under a unit the supervisor stays in the unit's cgroup: it is
 		// the unit's main process, and what it tells systemd counts.
-		SupervisorScope: systemdCgroup && os.Getenv("INVOCATION_ID") == "" && os.Getenv("NOTIFY_SOCKET") == "",
+		SupervisorScope: systemdCgroup && !m.Unit.Under(),
 		UsernsRegistry:  m.UsernsRegistry,
-		NotifySocket:    notifySocket(c),
+		NotifySocket:    m.notifySocket(c),
 		NotifyDir:       notifyDir,
 		Network:         plan.launch,
 		Warnings:        warnings,
@@ -317,11 +331,11 @@ func (m *Manager) launch(c *container.Container, rootfs string, o StartOptions) 
 
 // notifySocket is systemd's socket, if the caller runs under a unit that
 // waits for READY and the container says the supervisor should send it.
-func notifySocket(c *container.Container) string {
+func (m *Manager) notifySocket(c *container.Container) string {
 	if c.SDNotify == sdnotify.ModeIgnore {
 		return ""
 	}
-	return os.Getenv("NOTIFY_SOCKET")
+	return m.Unit.NotifySocket
 }
 
 // checkCommand finds the command in the container's file system the way

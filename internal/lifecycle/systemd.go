@@ -62,8 +62,8 @@ func passthroughFiles(c *container.Container, o StartOptions) [3]*os.File {
 // in, the mount that shows it to the container, and the variable naming
 // it there. Without a unit's $NOTIFY_SOCKET there is nothing to relay to,
 // and the container gets nothing.
-func containerNotify(c *container.Container) (dir string, mount runspec.Mount, env string, err error) {
-	if c.SDNotify != sdnotify.ModeContainer || os.Getenv("NOTIFY_SOCKET") == "" {
+func (m *Manager) containerNotify(c *container.Container) (dir string, mount runspec.Mount, env string, err error) {
+	if c.SDNotify != sdnotify.ModeContainer || m.Unit.NotifySocket == "" {
 		return "", mount, "", nil
 	}
 	dir = filepath.Join(c.RunDir, "notify")
