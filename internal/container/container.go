@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"syscall"
 	"time"
@@ -24,6 +23,7 @@ import (
 
 	"go.podman.io/storage/pkg/stringid"
 
+	"github.com/skiff-containers/skiff/internal/names"
 	"github.com/skiff-containers/skiff/internal/network"
 	"github.com/skiff-containers/skiff/internal/resources"
 	"github.com/skiff-containers/skiff/internal/restart"
@@ -224,11 +224,9 @@ func (c *Container) State() (state.State, error) {
 	return st, nil
 }
 
-var validName = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
-
 // ValidName checks a container name the way Docker does.
 func ValidName(name string) error {
-	if !validName.MatchString(name) {
+	if !names.Valid(name) {
 		return fmt.Errorf("invalid container name %q: use letters, digits, '_', '.' and '-', starting with a letter or digit", name)
 	}
 	return nil

@@ -16,6 +16,7 @@ import (
 
 	"github.com/skiff-containers/skiff/internal/imageconfig"
 	"github.com/skiff-containers/skiff/internal/imagestore"
+	"github.com/skiff-containers/skiff/internal/runspec"
 )
 
 // ImportOptions are what Import makes an image of.
@@ -58,7 +59,7 @@ func (e *Engine) Import(ctx context.Context, o ImportOptions) (string, error) {
 		}
 	}
 	if len(cfg.Env) == 0 {
-		cfg.Env = []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}
+		cfg.Env = []string{"PATH=" + runspec.DefaultPath}
 	}
 	if err := ctx.Err(); err != nil {
 		return "", err

@@ -352,7 +352,7 @@ func checkCommand(rootfs, cwd string, env []string, cmd string, mounts []runspec
 	case strings.Contains(cmd, "/"):
 		candidates = []string{filepath.Join(cwd, cmd)}
 	default:
-		path := "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+		path := runspec.DefaultPath
 		for _, e := range env {
 			if v, ok := strings.CutPrefix(e, "PATH="); ok {
 				path = v
@@ -424,7 +424,7 @@ func withDefaults(env []string, hostname, home string, tty bool) []string {
 		return false
 	}
 	if !has("PATH") {
-		out = append(out, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
+		out = append(out, "PATH="+runspec.DefaultPath)
 	}
 	if !has("HOSTNAME") {
 		out = append(out, "HOSTNAME="+hostname)
@@ -445,14 +445,6 @@ func mkdirIn(rootfs, dir string) error {
 		return err
 	}
 	return os.MkdirAll(p, 0o755)
-}
-
-func writeReplace(path string, data []byte) error {
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
 }
 
 // Signal sends sig to the container's first process.

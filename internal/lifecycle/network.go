@@ -10,6 +10,7 @@ import (
 
 	"github.com/skiff-containers/skiff/internal/container"
 	"github.com/skiff-containers/skiff/internal/network"
+	"github.com/skiff-containers/skiff/internal/state"
 	"github.com/skiff-containers/skiff/internal/supervisor"
 )
 
@@ -212,7 +213,7 @@ func writeEtcFiles(c *container.Container, plan *netPlan) (map[string]string, er
 		}
 		p := filepath.Join(c.Dir, filepath.Base(dst))
 		// Rewritten at every start: replaced atomically, but not synced.
-		if err := writeReplace(p, []byte(body)); err != nil {
+		if err := state.ReplaceFile(p, []byte(body), 0o644); err != nil {
 			return nil, fmt.Errorf("write %s: %w", dst, err)
 		}
 		out[dst] = p

@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/skiff-containers/skiff/internal/names"
 )
 
 // Modes of --network.
@@ -81,7 +83,7 @@ func ParseMode(s string) (string, SlirpOptions, error) {
 	if hasOpts {
 		return "", SlirpOptions{}, fmt.Errorf("invalid --network %q: only slirp4netns takes options after a colon (slirp4netns:allow_host_loopback=true)", s)
 	}
-	if validName.MatchString(s) {
+	if names.Valid(s) {
 		return s, SlirpOptions{}, nil // a user-defined network, looked up by the caller
 	}
 	return "", SlirpOptions{}, fmt.Errorf("invalid --network %q: use slirp4netns (the default), none, host, container:NAME or a network's name", s)

@@ -9,11 +9,11 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 	"time"
 
+	"github.com/skiff-containers/skiff/internal/names"
 	"github.com/skiff-containers/skiff/internal/state"
 )
 
@@ -39,8 +39,6 @@ func (n *Network) Prefix() netip.Prefix { return netip.MustParsePrefix(n.Subnet)
 
 // Reserved are names that are modes, not networks.
 var reserved = map[string]bool{"none": true, "host": true, "bridge": true, "default": true, "private": true, ModeSlirp: true}
-
-var validName = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
 
 // Store keeps network configurations in one directory, one file each.
 type Store struct{ dir string }
@@ -83,7 +81,7 @@ type CreateOptions struct {
 // Create records a network. Names are unique, subnets may not overlap
 // each other or the default network's.
 func (s *Store) Create(o CreateOptions) (*Network, error) {
-	if !validName.MatchString(o.Name) || reserved[o.Name] || strings.HasPrefix(o.Name, ModeContainer) {
+	if !names.Valid(o.Name) || reserved[o.Name] || strings.HasPrefix(o.Name, ModeContainer) {
 		return nil, &OptionError{"Name", o.Name, "use letters, digits, '_', '.', '-', and not none, host, bridge or slirp4netns"}
 	}
 	unlock, err := s.lock()

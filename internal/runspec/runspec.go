@@ -327,3 +327,7 @@ func SetEnv(env []string, kv string) []string {
 	}
 	return append(env, kv)
 }
+
+// DefaultPath is the PATH a container gets when its image sets none, as
+// Docker's.
+const DefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"

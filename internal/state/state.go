@@ -88,6 +88,12 @@ func WriteFileAtomic(path string, data []byte, mode os.FileMode) error {
 	return writeFile(path, data, mode, true)
 }
 
+// ReplaceFile is WriteFileAtomic without the sync, for files made again
+// at every start: a reader sees the old file or the new, never half.
+func ReplaceFile(path string, data []byte, mode os.FileMode) error {
+	return writeFile(path, data, mode, false)
+}
+
 func writeFile(path string, data []byte, mode os.FileMode, durable bool) error {
 	dir := filepath.Dir(path)
 	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-")
