@@ -223,22 +223,29 @@ func TestPullKilled(t *testing.T) {
 func testPullKilled(t *testing.T, driver string) {
 	sb := newSandbox(t).in(t)
 	sb.driver = driver
-	delays := []time.Duration{5, 30, 60, 100, 150, 200, 300, 450}
-	completed := 0
+	delays := []time.Duration{5, 30, 60, 100, 150, 200, 300, 450, 700, 1000}
+	completed, midPull := 0, 0
 	for _, d := range delays {
 		cmd := sb.Cmd("pull", "-q", st.big)
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
 		time.Sleep(d * time.Millisecond)
-		// The whole process group: the CLI and its copy in the user
-		// namespace (which also dies with its parent by itself).
+		// The whole process group: the CLI and any helper it started.
 		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 		state, _ := cmd.Process.Wait()
 		if state != nil && state.Success() {
 			completed++
 		}
 		waitGroupGone(t, cmd.Process.Pid)
+		// Before anything opens the store (which cleans up after the
+		// killed pull): a download under way, or layers of the image
+		// already committed, show the kill landed mid-pull.
+		tmp, _ := os.ReadDir(filepath.Join(sb.GraphRoot(), "skiff-tmp"))
+		staged, _ := os.ReadDir(filepath.Join(sb.GraphRoot(), "overlay", "staging"))
+		if state != nil && !state.Success() && (len(tmp)+len(staged) > 0 || countLayers(t, sb) > 0) {
+			midPull++
+		}
 		out := sb.OK("images", "--format", "{{.Repository}}:{{.Tag}} {{.ID}}").Out
 		listed := strings.Contains(out, st.big)
 		if listed {
@@ -248,7 +255,10 @@ func testPullKilled(t *testing.T, driver string) {
 			sb.OK("rmi", st.big)
 		}
 	}
-	t.Logf("%d of %d pulls completed before the kill", completed, len(delays))
+	t.Logf("%d of %d pulls completed before the kill, %d killed mid-pull", completed, len(delays), midPull)
+	if midPull == 0 {
+		t.Fatalf("no kill landed while the pull was under way (%d of %d completed first): the test proved nothing", completed, len(delays))
+	}
 	sb.OK("pull", "-q", st.big)
 	sb.OK("image", "inspect", st.big)
 	if n := countLayers(t, sb); n != 5 {
