@@ -1,5 +1,7 @@
-// Package cli is skiff's command line: a thin layer that parses Docker-style
-// arguments and calls the packages that do the work.
+// Package cli is skiff's command line, a front end of internal/engine: it
+// maps Docker-style arguments to the engine's options, makes one engine
+// call, and renders the result, its errors as one line and Docker's exit
+// codes.
 package cli
 
 import (

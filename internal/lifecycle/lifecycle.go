@@ -1,6 +1,7 @@
 // Package lifecycle creates, starts, stops and removes containers: it ties
 // the image store, the container store, the runtime spec and the supervisor
-// together. The CLI calls it and only parses and prints.
+// together. The engine (internal/engine) calls it: the policy and the rules
+// of the verbs are the engine's, the mechanics of a container's life are here.
 package lifecycle
 
 import (
