@@ -405,7 +405,7 @@ func (cs *Store) Remove(c *Container) error {
 		cs.freeData(c)
 		err = cs.s.DeleteContainer(c.ID)
 	}
-	if err != nil && !errors.Is(err, storage.ErrContainerUnknown) {
+	if err != nil && !errors.Is(err, storage.ErrContainerUnknown) && !errors.Is(err, storage.ErrNotAContainer) {
 		return fmt.Errorf("remove container %s: %w", c.Name, err)
 	}
 	cs.CollectOrphans()

@@ -179,9 +179,11 @@ func (e *Engine) start(ctx context.Context, c *container.Container, o StartOptio
 	if err != nil || x.Detached {
 		return x, err
 	}
-	// Otherwise the monitor removed a --rm container before its
-	// supervisor exited.
-	if c.AutoRemove && len(e.m.Cleanup) == 0 {
+	// An attached caller removes a --rm container itself (its monitor
+	// does only for a caller that went away, see monitor.Run); one the
+	// monitor removed already (passthrough, no attachment to tell by) is
+	// not found, which Remove takes for done.
+	if c.AutoRemove {
 		if err := e.m.Containers.Remove(c); err != nil {
 			e.warn(fmt.Sprintf("--rm: %v", err))
 		}

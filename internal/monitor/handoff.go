@@ -282,6 +282,12 @@ func Run(h Handoff) int {
 	}
 	oomw := watchOOM(h.Cgroups, h.OOMBase)
 	code := ReapUntil(h.Pid)
+	// A caller still attached removes a --rm container itself, in its
+	// own process, with the store it has open: a removal started from
+	// here is a whole skiff more per run. One killed, hung up on or
+	// detached has closed its end of the attachment, and then the
+	// removal is ours.
+	callerRemoves := attached(h.ACtl)
 	// At once: a systemd scope goes as soon as it is empty, and its
 	// memory.events with it.
 	oom := oomKilled(oomw, code, h.Cgroups)
@@ -315,10 +321,25 @@ func Run(h Handoff) int {
 		lock.Close()
 	}
 	h.Restart.next(h.ID, code, finished.Sub(h.StartedAt))
-	if len(h.Cleanup) > 0 {
+	if len(h.Cleanup) > 0 && !callerRemoves {
 		cleanup(h.Cleanup)
 	}
 	return code
+}
+
+// attached reports whether the caller still holds the attachment's
+// control pipe, whose read end is fd (the output pipes may be closed by
+// now, their copies done): the pipe hangs up when the caller exits,
+// whatever ends it.
+func attached(fd int) bool {
+	if fd < 0 {
+		return false
+	}
+	fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+	if _, err := unix.Poll(fds, 0); err != nil {
+		return false
+	}
+	return fds[0].Revents&(unix.POLLERR|unix.POLLHUP|unix.POLLNVAL) == 0
 }
 
 // cleanup removes the container (--rm) and waits for the removal, so that
