@@ -62,10 +62,13 @@ func run(skiffBin, out string, runs int) error {
 			return err
 		}
 	}
-	if p, err := exec.LookPath("podman"); err == nil {
+	// The anchor is podman with runc, which Debian's podman does not pull
+	// in (it recommends crun, which refuses this host).
+	_, runcErr := exec.LookPath("runc")
+	if p, err := exec.LookPath("podman"); err == nil && runcErr == nil {
 		e.podman = p
 	} else {
-		fmt.Fprintln(os.Stderr, "bench: podman not installed; measuring skiff alone (apt-get install podman to compare)")
+		fmt.Fprintln(os.Stderr, "bench: podman or runc not installed; measuring skiff alone (apt-get install podman runc to compare)")
 	}
 	if os.Geteuid() == 0 {
 		u, err := testenv.EnsureUser("skiff-bench", true, 500000)
