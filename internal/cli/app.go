@@ -141,6 +141,7 @@ func (s *session) app() *cli.App {
 		return usagef("'%s' is not a skiff command: see 'skiff --help'", c.Args().First())
 	}
 	wireUsage(app.Commands)
+	wireExitCodes(app.Commands)
 	cli.VersionPrinter = func(c *cli.Context) {
 		fmt.Fprintf(c.App.Writer, "skiff version %s\n", c.App.Version)
 	}

@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -175,15 +176,20 @@ func (s *session) printResults(c *cli.Context, rs []engine.Result, echo bool) er
 	if err := engine.Refused(rs); err != nil {
 		return containerOptionError(c, err)
 	}
+	var first error
 	for _, r := range rs {
-		if r.Err != nil {
+		switch {
+		case r.Err != nil:
 			fmt.Fprintf(s.io.Err, "Error: %s\n", oneLine(r.Err.Error()))
-		} else if echo {
+			if first == nil {
+				first = r.Err
+			}
+		case echo:
 			fmt.Fprintln(s.io.Out, r.Ref)
 		}
 	}
-	if engine.Failed(rs) {
-		return &ExitError{Code: ExitSkiff}
+	if first != nil {
+		return &reportedFailure{first: first}
 	}
 	return nil
 }
@@ -237,7 +243,13 @@ func (s *session) rmAction(c *cli.Context) error {
 	}
 	o := engine.RemoveOptions{Force: c.Bool("force"), Volumes: c.Bool("volumes")}
 	return s.onEngine(c, func(e *engine.Engine) []engine.Result {
-		return e.Remove(s.ctx, c.Args().Slice(), o)
+		rs := e.Remove(s.ctx, c.Args().Slice(), o)
+		if o.Force {
+			// rm -f of a container that is not there is done, as Docker
+			// has it: nothing printed, no failure.
+			rs = slices.DeleteFunc(rs, func(r engine.Result) bool { return errors.Is(r.Err, engine.ErrNotFound) })
+		}
+		return rs
 	})
 }
 
@@ -336,17 +348,19 @@ func (s *session) startAction(c *cli.Context) error {
 	}
 	// Not attached, a passthrough container still gets skiff's streams.
 	o.Stdin = s.io.In
-	var failed bool
+	var first error
 	for _, ref := range c.Args().Slice() {
 		if _, err := e.Start(s.ctx, ref, o); err != nil {
 			fmt.Fprintf(s.io.Err, "Error: %s\n", oneLine(createOptionError(err).Error()))
-			failed = true
+			if first == nil {
+				first = err
+			}
 			continue
 		}
 		fmt.Fprintln(s.io.Out, ref)
 	}
-	if failed {
-		return &ExitError{Code: ExitSkiff}
+	if first != nil {
+		return &reportedFailure{first: first}
 	}
 	return nil
 }

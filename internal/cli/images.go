@@ -273,7 +273,7 @@ func (s *session) rmiAction(c *cli.Context) error {
 		s.printRemoval(r.ImageRemoval, "Untagged", "Deleted")
 	}
 	if failed {
-		return &ExitError{Code: ExitSkiff}
+		return errReported
 	}
 	return nil
 }

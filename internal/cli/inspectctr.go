@@ -46,7 +46,7 @@ func (s *session) inspectOne(e *engine.Engine, ref, kind string) (any, error) {
 		// A name that is neither, looked for as either, is Docker's
 		// "no such object".
 		if kind == "" && errors.Is(err, engine.ErrNotFound) {
-			return nil, fmt.Errorf("no such object: %s", ref)
+			return nil, fmt.Errorf("No such object: %s", ref)
 		}
 		return nil, err
 	}
@@ -71,7 +71,7 @@ func (s *session) printInspected(spec string, results []any, failed bool) error 
 		}
 	}
 	if failed {
-		return &ExitError{Code: ExitSkiff}
+		return errReported
 	}
 	return nil
 }

@@ -173,14 +173,20 @@ func (s *session) networkRemove(c *cli.Context) error {
 	failed := false
 	for _, r := range e.RemoveNetworks(s.ctx, c.Args().Slice()) {
 		if r.Err != nil {
-			fmt.Fprintf(s.io.Err, "Error: %v\n", networkError(r.Err))
+			// Removing a network that is not there needs no advice to
+			// create it: Docker's "No such network" alone.
+			msg := r.Err
+			if !errors.Is(r.Err, engine.ErrNotFound) {
+				msg = networkError(r.Err)
+			}
+			fmt.Fprintf(s.io.Err, "Error: %v\n", msg)
 			failed = true
 			continue
 		}
 		fmt.Fprintln(s.io.Out, r.Ref)
 	}
 	if failed {
-		return &ExitError{Code: ExitSkiff}
+		return errReported
 	}
 	return nil
 }

@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"strconv"
@@ -20,7 +19,7 @@ import (
 func (e *Engine) lookup(ref string) (*container.Container, error) {
 	c, err := e.m.Containers.Lookup(ref)
 	if errors.Is(err, container.ErrNotFound) {
-		return nil, &kindError{kinds: []error{ErrNotFound}, err: fmt.Errorf("no such container: %s", ref)}
+		return nil, &NotFoundError{What: "container", Ref: ref}
 	}
 	return c, classify(err)
 }

@@ -530,6 +530,9 @@ func (e *Engine) create(ctx context.Context, p *createPlan, prog CreateProgress)
 	}
 	if len(cfg.Host.Networks) > 0 {
 		n, err := m.Networks.Get(cfg.Host.Networks[0].Name)
+		if errors.Is(err, network.ErrNotFound) {
+			return nil, &NotFoundError{What: "network", Ref: cfg.Host.Networks[0].Name}
+		}
 		if err != nil {
 			return nil, fmt.Errorf("network %s: %w", cfg.Host.Networks[0].Name, classify(err))
 		}
@@ -638,7 +641,7 @@ func (e *Engine) imageForCreate(ctx context.Context, p *createPlan, prog CreateP
 			why = fmt.Sprintf("The local image '%s' is for %s: pulling it for %s", p.ref.Familiar(), pe.Have.String(), pe.Want.String())
 		case errors.Is(err, imagestore.ErrNotFound):
 			if p.pull == "never" {
-				return imagestore.Image{}, &kindError{kinds: []error{ErrNotFound}, err: fmt.Errorf("no such image: %s (not pulled: Pull is never)", arg)}
+				return imagestore.Image{}, &kindError{kinds: []error{ErrNotFound}, err: fmt.Errorf("No such image: %s (not pulled: the pull policy is never)", arg)}
 			}
 			why = fmt.Sprintf("Unable to find image '%s' locally", p.ref.Familiar())
 		case errors.Is(err, imagestore.ErrAmbiguous):

@@ -36,7 +36,7 @@ func (e *Engine) Exec(ctx context.Context, ref string, o ExecOptions) (Exit, err
 	if err != nil {
 		return Exit{}, err
 	}
-	c, err := e.findContainer(ref)
+	c, err := e.lookup(ref)
 	if err != nil {
 		return Exit{}, err
 	}

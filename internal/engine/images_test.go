@@ -131,7 +131,7 @@ const sixtyFour = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
 
 func TestNotFoundError(t *testing.T) {
 	err := error(&NotFoundError{What: "network", Ref: "x"})
-	if !errors.Is(err, ErrNotFound) || err.Error() != "no such network: x" {
+	if !errors.Is(err, ErrNotFound) || err.Error() != "No such network: x" {
 		t.Errorf("got %v", err)
 	}
 }

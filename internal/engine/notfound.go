@@ -9,7 +9,9 @@ type NotFoundError struct {
 	Ref  string
 }
 
-func (e *NotFoundError) Error() string { return fmt.Sprintf("no such %s: %s", e.What, e.Ref) }
+// Error words it as Docker's daemon does ("No such container: web"), which
+// scripts match.
+func (e *NotFoundError) Error() string { return fmt.Sprintf("No such %s: %s", e.What, e.Ref) }
 
 // Is makes every NotFoundError an ErrNotFound.
 func (e *NotFoundError) Is(target error) bool { return target == ErrNotFound }

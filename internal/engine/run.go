@@ -44,7 +44,7 @@ func (e *Engine) Run(ctx context.Context, co CreateOptions, so StartOptions) (Ex
 // front ends and the engine's own tests. ENGINE-RUN: stand-ins until
 // containers.go has Stop and Remove over several containers; then they go.
 func (e *Engine) StopContainer(ctx context.Context, ref string, timeout time.Duration) error {
-	c, err := e.findContainer(ref)
+	c, err := e.lookup(ref)
 	if err != nil {
 		return err
 	}
@@ -53,7 +53,7 @@ func (e *Engine) StopContainer(ctx context.Context, ref string, timeout time.Dur
 
 // RemoveContainer: see StopContainer. force kills a running one first.
 func (e *Engine) RemoveContainer(ctx context.Context, ref string, force bool) error {
-	c, err := e.findContainer(ref)
+	c, err := e.lookup(ref)
 	if err != nil {
 		return err
 	}

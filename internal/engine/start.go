@@ -71,7 +71,7 @@ func (e *Engine) Start(ctx context.Context, ref string, o StartOptions) (Exit, e
 	if err != nil {
 		return Exit{}, err
 	}
-	c, err := e.findContainer(ref)
+	c, err := e.lookup(ref)
 	if err != nil {
 		return Exit{}, err
 	}
@@ -114,16 +114,6 @@ func (e *Engine) RestartByPolicy(ctx context.Context, ref string, count int, del
 		return nil
 	}
 	return err
-}
-
-// findContainer finds one container by name or id prefix, an unknown one
-// in Docker's words.
-func (e *Engine) findContainer(ref string) (*container.Container, error) {
-	c, err := e.m.Containers.Lookup(ref)
-	if errors.Is(err, container.ErrNotFound) {
-		return nil, &kindError{kinds: []error{ErrNotFound}, err: fmt.Errorf("no such container: %s", ref)}
-	}
-	return c, classify(err)
 }
 
 // lifecycleStart are the options the layer below takes for o.

@@ -562,7 +562,9 @@ func (m *Manager) Remove(ctx context.Context, c *container.Container, force bool
 	}
 	if st.Status == container.StatusRunning {
 		if !force {
-			return fmt.Errorf("container %s %w: stop it first or use -f", c.Name, ErrRunning)
+			// Docker's words, which name no flag: a script or person
+			// that reads them knows what to do in any front end.
+			return fmt.Errorf("cannot remove container \"/%s\": container %w: stop the container before removing or force remove", c.Name, ErrRunning)
 		}
 		if err := m.Stop(ctx, c, 0); err != nil {
 			return err

@@ -35,20 +35,20 @@ func (m *Manager) planNetwork(c *container.Container) (*netPlan, error) {
 		name := network.SharedContainer(mode)
 		other, err := m.Containers.Lookup(name)
 		if errors.Is(err, container.ErrNotFound) {
-			return nil, fmt.Errorf("--network %s: no such container", mode)
+			return nil, fmt.Errorf("network %s: No such container: %s", mode, name)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("--network %s: %w", mode, err)
+			return nil, fmt.Errorf("network %s: %w", mode, err)
 		}
 		if other.ID == c.ID {
-			return nil, fmt.Errorf("--network %s: a container cannot share its own network", mode)
+			return nil, fmt.Errorf("network %s: a container cannot share its own network", mode)
 		}
 		st, err := other.State()
 		if err != nil {
 			return nil, err
 		}
 		if st.Status != container.StatusRunning || st.Pid == 0 {
-			return nil, fmt.Errorf("--network %s: container %s is not running: start it first", mode, other.Name)
+			return nil, fmt.Errorf("network %s: container %s is not running: start it first", mode, other.Name)
 		}
 		return &netPlan{nsPath: fmt.Sprintf("/proc/%d/ns/net", st.Pid), shareEtc: other}, nil
 	}

@@ -66,7 +66,7 @@ func TestRegistryAuth(t *testing.T) {
 				sb.OK("pull", "-q", ref)
 				return
 			}
-			sb.Fails("denied access", "pull", ref)
+			sb.FailsWith(1, "denied access", "pull", ref)
 		})
 	}
 }

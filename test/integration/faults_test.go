@@ -65,18 +65,19 @@ func TestBadInput(t *testing.T) {
 		name string
 		args []string
 		want string
+		code int // 125 for a reference refused; Docker's 1 for a pull that failed
 	}{
-		{"malformed reference", []string{"pull", "Not/Valid:Ref"}, "invalid reference format"},
-		{"empty tag", []string{"pull", "busybox:"}, "invalid reference format"},
-		{"unknown image", []string{"pull", st.reg.Addr + "/test/nothere:latest"}, "image not found in registry"},
-		{"unknown tag", []string{"pull", st.reg.Addr + "/test/busybox:nosuchtag"}, "image not found in registry"},
-		{"unreachable registry", []string{"pull", dead + "/test/busybox"}, "unreachable"},
-		{"unknown local image", []string{"image", "inspect", "nothere"}, "no such image: nothere"},
-		{"plain http elsewhere", []string{"pull", "10.255.255.1:5000/x/y"}, "plain HTTP"},
+		{"malformed reference", []string{"pull", "Not/Valid:Ref"}, "invalid reference format", 125},
+		{"empty tag", []string{"pull", "busybox:"}, "invalid reference format", 125},
+		{"unknown image", []string{"pull", st.reg.Addr + "/test/nothere:latest"}, "image not found in registry", 1},
+		{"unknown tag", []string{"pull", st.reg.Addr + "/test/busybox:nosuchtag"}, "image not found in registry", 1},
+		{"unreachable registry", []string{"pull", dead + "/test/busybox"}, "unreachable", 1},
+		{"unknown local image", []string{"image", "inspect", "nothere"}, "No such image: nothere", 1},
+		{"plain http elsewhere", []string{"pull", "10.255.255.1:5000/x/y"}, "plain HTTP", 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			sb.in(t).Fails(tt.want, tt.args...)
+			sb.in(t).FailsWith(tt.code, tt.want, tt.args...)
 		})
 	}
 	if out := sb.OK("images", "-q").Out; out != "" {
@@ -95,7 +96,7 @@ func TestInsecureConfig(t *testing.T) {
 	writeAsUser(t, filepath.Join(cfgDir, "config.toml"), "[registries]\ninsecure = [\"10.255.255.1:5000\"]\n")
 	// Listed: skiff tries it (and finds nothing there) instead of refusing.
 	r := sb.Skiff("pull", "10.255.255.1:5000/x/y")
-	if r.Code != 125 || strings.Contains(r.Err, "plain HTTP") {
+	if r.Code != 1 || strings.Contains(r.Err, "plain HTTP") {
 		t.Errorf("listed insecure registry still refused: %s", r)
 	}
 	writeAsUser(t, filepath.Join(cfgDir, "config.toml"), "[registries]\ninsecur = []\n")
@@ -167,7 +168,7 @@ func TestDigestMismatch(t *testing.T) {
 	for _, driver := range []string{"overlay", "vfs"} {
 		t.Run(driver, func(t *testing.T) {
 			sb := newSandbox(t).in(t)
-			sb.Fails("does not match its digest", "--storage-driver", driver, "pull", ref)
+			sb.FailsWith(1, "does not match its digest", "--storage-driver", driver, "pull", ref)
 			if out := sb.OK("--storage-driver", driver, "images", "-q").Out; out != "" {
 				t.Errorf("corrupt pull left an image: %q", out)
 			}
@@ -362,8 +363,8 @@ func TestOversizedConfigAndManifest(t *testing.T) {
 	for name, mk := range sandboxes {
 		t.Run(name, func(t *testing.T) {
 			sb := mk(t).in(t)
-			sb.Fails("image config sha256:", "pull", bigConfig)
-			r := sb.Fails("larger than the 4 MiB skiff accepts", "pull", bigManifest)
+			sb.FailsWith(1, "image config sha256:", "pull", bigConfig)
+			r := sb.FailsWith(1, "larger than the 4 MiB skiff accepts", "pull", bigManifest)
 			if !strings.Contains(r.Err, "manifest latest") {
 				t.Errorf("the error does not name the manifest: %s", r.Err)
 			}
@@ -408,7 +409,7 @@ func TestImagePruneOrphanLayers(t *testing.T) {
 			sb := mk(t).in(t)
 			sb.OK("pull", "-q", st.busybox)
 			for i := 0; i < 5 && countLayers(t, sb) < 2; i++ {
-				if r := sb.Skiff("pull", ref); r.Code != 125 {
+				if r := sb.Skiff("pull", ref); r.Code != 1 {
 					t.Fatalf("pull of a broken image: %s", r)
 				}
 			}

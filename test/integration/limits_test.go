@@ -93,7 +93,7 @@ func TestLimitsAsRoot(t *testing.T) {
 	if out := sb.OK("inspect", "-f", "{{.HostConfig.Memory}} {{.HostConfig.PidsLimit}} {{.HostConfig.NanoCpus}}", "lim").Out; out != "134217728 30 500000000\n" {
 		t.Errorf("configuration after update: %q", out)
 	}
-	sb.Fails("at least --memory", "update", "--memory-swap", "64m", "lim")
+	sb.FailsWith(1, "at least --memory", "update", "--memory-swap", "64m", "lim")
 
 	// Over --memory: killed, 137, OOMKilled.
 	r := sb.Skiff("run", "--name", "hog", "--network", "none", "-m", "32m", "--memory-swap", "32m", "bb",
@@ -146,7 +146,7 @@ func TestLimitsRootlessWithoutDelegation(t *testing.T) {
 	}
 	sb.Fails("invalid --cpus", "update", "--cpus", "fast", "later")
 	sb.Fails("at least one limit", "update", "later")
-	sb.Fails("no such container", "update", "-m", "64m", "nosuch")
+	sb.FailsWith(1, "No such container", "update", "-m", "64m", "nosuch")
 	sb.OK("rm", "-f", "later")
 	if out := sb.OK("ps", "-aq").Out; out != "" {
 		t.Errorf("--strict-limits left a container: %q", out)
@@ -204,7 +204,7 @@ func TestTop(t *testing.T) {
 	sb.Fails("no PID column", "top", "busy", "-o", "comm")
 	sb.Fails("ps --bogus", "top", "busy", "--bogus")
 	sb.OK("stop", "-t", "0", "busy")
-	sb.Fails("is not running", "top", "busy")
+	sb.FailsWith(1, "is not running", "top", "busy")
 }
 
 func TestStats(t *testing.T) {
@@ -245,7 +245,7 @@ func TestStats(t *testing.T) {
 	if out := sb.OK("stats", "--no-stream").Out; !strings.HasPrefix(out, "CONTAINER ID") || !strings.Contains(out, "MEM USAGE / LIMIT") {
 		t.Errorf("stats table:\n%s", out)
 	}
-	sb.Fails("no such container", "stats", "--no-stream", "nosuch")
+	sb.FailsWith(1, "No such container", "stats", "--no-stream", "nosuch")
 	sb.Fails("invalid", "stats", "--no-stream", "--format", "{{.Nope")
 }
 

@@ -81,8 +81,8 @@ func TestLogDriverNone(t *testing.T) {
 	if got := ctrFiles(t, sb, "kept"); !strings.Contains(strings.Join(got, " "), "ctr.log") {
 		t.Errorf("files of a json-file container: %v", got)
 	}
-	sb.Fails(`container none has log driver "none", which keeps no log`, "logs", "none")
-	sb.Fails(`log driver "none"`, "logs", "-f", "none")
+	sb.FailsWith(1, `container none has log driver "none", which keeps no log`, "logs", "none")
+	sb.FailsWith(1, `log driver "none"`, "logs", "-f", "none")
 	if got := sb.OK("inspect", "-f", "{{json .HostConfig.LogConfig}} [{{.LogPath}}]", "none").Out; got != `{"Config":{},"Type":"none"} []`+"\n" {
 		t.Errorf("inspect: %s", got)
 	}
@@ -124,7 +124,7 @@ func TestLogDriverPassthrough(t *testing.T) {
 	if b, _ := os.ReadFile(errFile.Name()); string(b) != "to stderr\n" {
 		t.Errorf("caller's stderr: %q", b)
 	}
-	sb.Fails(`container pt has log driver "passthrough", which keeps no log`, "logs", "pt")
+	sb.FailsWith(1, `container pt has log driver "passthrough", which keeps no log`, "logs", "pt")
 	if got := ctrFiles(t, sb, "pt"); strings.Contains(strings.Join(got, " "), "ctr.log") {
 		t.Errorf("passthrough kept a log: %v", got)
 	}
@@ -251,7 +251,7 @@ func TestLogDriverJournald(t *testing.T) {
 	reader.OK("run", "-d", "--name", "keep", "--network", "none", "bb", "sleep", "60")
 	noJournalctl := reader.in(t)
 	noJournalctl.env = append(append([]string{}, reader.env...), "PATH="+t.TempDir())
-	noJournalctl.Fails("journalctl is not installed", "logs", "jd")
+	noJournalctl.FailsWith(1, "journalctl is not installed", "logs", "jd")
 }
 
 // lockJournal keeps two runs of the suite on one machine from starting a

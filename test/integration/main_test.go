@@ -409,19 +409,31 @@ func (sb *sandbox) OK(args ...string) result {
 	return r
 }
 
-// Fails runs skiff and checks for exit code 125 with one error line that
-// contains want.
+// Fails runs skiff and checks for exit code 125 (a usage error, or a
+// failed run or create) with one error line that contains want.
 func (sb *sandbox) Fails(want string, args ...string) result {
 	sb.t.Helper()
+	return sb.FailsWith(125, want, args...)
+}
+
+// FailsWith is Fails for a verb that fails with another code: Docker's 1
+// for every verb but run and create (docs/exit-codes.md).
+func (sb *sandbox) FailsWith(code int, want string, args ...string) result {
+	sb.t.Helper()
 	r := sb.Skiff(args...)
-	checkFailure(sb.t, r, want, args)
+	checkFailureCode(sb.t, r, code, want, args)
 	return r
 }
 
 func checkFailure(t *testing.T, r result, want string, args []string) {
 	t.Helper()
-	if r.Code != 125 {
-		t.Fatalf("skiff %s: want exit 125, got %s", strings.Join(args, " "), r)
+	checkFailureCode(t, r, 125, want, args)
+}
+
+func checkFailureCode(t *testing.T, r result, code int, want string, args []string) {
+	t.Helper()
+	if r.Code != code {
+		t.Fatalf("skiff %s: want exit %d, got %s", strings.Join(args, " "), code, r)
 	}
 	lines := strings.Split(strings.TrimRight(r.Err, "\n"), "\n")
 	var errLines []string

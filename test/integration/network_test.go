@@ -242,7 +242,7 @@ func TestPublishTCPAndUDP(t *testing.T) {
 	if out := sb.OK("port", "web", "9000/udp").Out; out != fmt.Sprintf("0.0.0.0:%d\n", udpPort) {
 		t.Errorf("port web 9000/udp: %q", out)
 	}
-	sb.Fails("no public port 81/tcp", "port", "web", "81")
+	sb.FailsWith(1, "no public port 81/tcp", "port", "web", "81")
 	if out := sb.OK("ps", "--format", "{{.Ports}}").Out; !strings.Contains(out, fmt.Sprintf("0.0.0.0:%d->80/tcp", tcpPort)) {
 		t.Errorf("ps ports: %q", out)
 	}
@@ -366,7 +366,7 @@ func TestNetworkContainerMode(t *testing.T) {
 	if out != "shared\n" {
 		t.Errorf("through the shared namespace: %q", out)
 	}
-	sb.Fails("no such container", "run", "--rm", "--network", "container:nosuch", "net", "true")
+	sb.Fails("No such container", "run", "--rm", "--network", "container:nosuch", "net", "true")
 	sb.OK("stop", "-t", "0", "server")
 	sb.Fails("is not running", "run", "--rm", "--network", "container:server", "net", "true")
 }
@@ -415,7 +415,7 @@ func TestNetworkBadInput(t *testing.T) {
 		{[]string{"-p", "8080:80", "-p", "8080:81"}, "published twice"},
 		{[]string{"-p", "8080:80", "--network", "none"}, "cannot be published"},
 		{[]string{"-p", "8080:80", "--network", "host"}, "cannot be published"},
-		{[]string{"--network", "bogus"}, "no such network"},
+		{[]string{"--network", "bogus"}, "No such network"},
 		{[]string{"--network", "no/such"}, "invalid --network"},
 		{[]string{"--network", "container:"}, "name the container"},
 		{[]string{"--network", "slirp4netns:mtu=1500"}, `unknown option "mtu"`},
@@ -511,11 +511,11 @@ func TestUserNetworks(t *testing.T) {
 	}
 
 	// A network in use stays; connect and disconnect a running container.
-	sb.Fails("is in use by", "network", "rm", "backend")
+	sb.FailsWith(1, "is in use by", "network", "rm", "backend")
 	sb.OK("run", "-d", "--name", "web", "--network", "front", "net", "sh", "-c", "echo from-web > /tmp/i; httpd -f -p 80 -h /tmp")
-	sb.Fails("invalid --ip", "network", "connect", "--ip", "10.1.1.1", "backend", "web")
+	sb.FailsWith(1, "invalid --ip", "network", "connect", "--ip", "10.1.1.1", "backend", "web")
 	sb.OK("network", "connect", "--alias", "www", "backend", "web")
-	sb.Fails("already on network", "network", "connect", "backend", "web")
+	sb.FailsWith(1, "already on network", "network", "connect", "backend", "web")
 	var out string
 	for range 50 {
 		if out = sb.Skiff("run", "--rm", "--network", "backend", "net", "wget", "-qO-", "http://www/i").Out; out == "from-web\n" {
@@ -533,8 +533,8 @@ func TestUserNetworks(t *testing.T) {
 	if out := sb.OK("exec", "web", "ls", "/sys/class/net").Out; strings.Contains(out, "eth1") {
 		t.Errorf("the interface stayed after disconnect: %s", out)
 	}
-	sb.Fails("not on network", "network", "disconnect", "backend", "web")
-	sb.Fails("no such network", "run", "--rm", "--network", "nosuch", "net", "true")
+	sb.FailsWith(1, "not on network", "network", "disconnect", "backend", "web")
+	sb.Fails("No such network", "run", "--rm", "--network", "nosuch", "net", "true")
 	sb.Fails("need a user-defined network", "run", "--rm", "--ip", "10.0.0.1", "net", "true")
 
 	// Nothing of a network outlives its last container.
@@ -546,7 +546,7 @@ func TestUserNetworks(t *testing.T) {
 	if out := sb.OK("network", "ls", "-q").Out; out != "" {
 		t.Errorf("networks left: %q", out)
 	}
-	sb.Fails("no such network", "network", "rm", "backend")
+	sb.FailsWith(1, "No such network", "network", "rm", "backend")
 }
 
 // A killed supervisor leaves no member behind: its address is free again

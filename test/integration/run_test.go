@@ -178,10 +178,10 @@ func TestRunFlags(t *testing.T) {
 	}{
 		{[]string{"run", "-v", "relative:/x", "bb"}, "must be absolute"},
 		{[]string{"run", "-v", "/nonexistent-dir:/x", "bb"}, "no such file"},
-		{[]string{"run", "--network", "bridge0", "bb"}, "no such network"},
+		{[]string{"run", "--network", "bridge0", "bb"}, "No such network"},
 		{[]string{"run", "--cap-add", "BOGUS", "bb"}, "unknown capability"},
 		{[]string{"run", "--pull", "sometimes", "bb"}, "invalid --pull"},
-		{[]string{"run", "--pull", "never", "nothere:1"}, "no such image"},
+		{[]string{"run", "--pull", "never", "nothere:1"}, "No such image"},
 		{[]string{"run", "--stop-signal", "SIGNOPE", "bb"}, "invalid signal"},
 		{[]string{"run", "--name", "bad name", "bb"}, "invalid container name"},
 		{[]string{"run", "-w", "rel", "bb"}, "absolute"},
@@ -304,8 +304,8 @@ func TestNamesAndCidfile(t *testing.T) {
 	// rename, then the old name is free.
 	sb.OK("rename", "race", "raced")
 	sb.OK("create", "--name", "race", "bb", "true")
-	sb.Fails("already in use", "rename", "raced", "race")
-	sb.Fails("no such container", "rename", "nothere", "x")
+	sb.FailsWith(1, "already in use", "rename", "raced", "race")
+	sb.FailsWith(1, "No such container", "rename", "nothere", "x")
 }
 
 func TestLifecycleVerbs(t *testing.T) {
@@ -354,7 +354,7 @@ func TestLifecycleVerbs(t *testing.T) {
 	if got := strings.TrimSpace(sb.OK("inspect", "-f", "{{.State.Status}}", "c1").Out); got != "running" {
 		t.Errorf("after restart: %q", got)
 	}
-	sb.Fails("is running", "rm", "c1")
+	sb.FailsWith(1, "is running", "rm", "c1")
 	sb.Fails("is running", "start", "-a", "c1")
 	// kill with a signal the container's PID 1 traps.
 	sb.OK("kill", "-s", "TERM", "c1")
@@ -368,7 +368,7 @@ func TestLifecycleVerbs(t *testing.T) {
 	if got := strings.TrimSpace(sb.OK("wait", "c3").Out); got != "138" {
 		t.Errorf("exit after SIGUSR1 with --init = %q, want 138", got)
 	}
-	sb.Fails("is not running", "kill", "c1")
+	sb.FailsWith(1, "is not running", "kill", "c1")
 	sb.Fails("invalid signal", "kill", "-s", "NOPE", "c1")
 	sb.Fails("invalid --time", "stop", "-t", "-5", "c1")
 	sb.Fails("invalid --last", "ps", "-n", "-2")
@@ -390,9 +390,9 @@ func TestLifecycleVerbs(t *testing.T) {
 		t.Errorf("after prune: %q", got)
 	}
 	sb.OK("rm", "-f", "alive")
-	sb.Fails("no such container", "rm", "alive")
-	sb.Fails("no such container", "stop", "alive")
-	sb.Fails("no such container", "logs", "alive")
+	sb.FailsWith(1, "No such container", "rm", "alive")
+	sb.FailsWith(1, "No such container", "stop", "alive")
+	sb.FailsWith(1, "No such container", "logs", "alive")
 }
 
 func waitLog(t *testing.T, sb *sandbox, name, want string) {
@@ -485,7 +485,7 @@ func TestExec(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	sb.OK("stop", "-t", "0", "e1")
-	sb.Fails("is not running", "exec", "e1", "true")
+	sb.FailsWith(1, "is not running", "exec", "e1", "true")
 	sb.Fails("needs a container and a command", "exec", "e1")
 }
 
@@ -561,7 +561,7 @@ func TestRmiWithContainers(t *testing.T) {
 	sb.OK("run", "-d", "--name", "user1", "bb", "sleep", "60")
 	sb.OK("create", "--name", "user2", "bb")
 	sb.OK("rmi", "bb") // one of two names: only untagged, as in Docker
-	sb.Fails("used by container", "rmi", st.busybox)
+	sb.FailsWith(1, "used by container", "rmi", st.busybox)
 	r := sb.OK("rmi", "-f", st.busybox)
 	if !strings.Contains(r.Out, "Deleted: ") {
 		t.Errorf("rmi -f: %s", r)

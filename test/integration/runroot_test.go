@@ -108,7 +108,7 @@ func TestRunRootFallbackRefusesOthers(t *testing.T) {
 					t.Fatalf("run root %s: mode %v owner %d, want a 0700 directory of uid %d", rr, fi.Mode(), fi.Sys().(*syscall.Stat_t).Uid, victim.UID)
 				}
 			} else {
-				sb.Fails(tt.want, "ps")
+				sb.FailsWith(1, tt.want, "ps")
 			}
 			ents, err := os.ReadDir(docs)
 			if err != nil {

@@ -180,7 +180,7 @@ func TestGenerateSystemd(t *testing.T) {
 		t.Errorf("the recreated container's environment: %q", msg)
 	}
 	sb.Fails("exactly one container", "generate", "systemd")
-	sb.Fails("no such container", "generate", "systemd", "nosuch")
+	sb.FailsWith(1, "No such container", "generate", "systemd", "nosuch")
 	sb.Fails("invalid --restart-policy", "generate", "systemd", "--restart-policy", "sometimes", "web")
 
 	// A container's --restart becomes the unit's Restart=; the --new
