@@ -56,9 +56,11 @@ func TestPlaceFlags(t *testing.T) {
 	}{
 		// Flags after the names, as Docker takes them.
 		{[]string{"logs", "C", "--tail", "1"}, "logs", []string{"C"}, map[string]string{"tail": "1"}},
-		{[]string{"stop", "C", "-t", "0"}, "stop", []string{"C"}, map[string]string{"time": "0"}},
-		{[]string{"stop", "C1", "-t0", "C2"}, "stop", []string{"C1", "C2"}, map[string]string{"time": "0"}},
+		{[]string{"stop", "C", "-t", "0"}, "stop", []string{"C"}, map[string]string{"timeout": "0"}},
+		{[]string{"stop", "C1", "-t0", "C2"}, "stop", []string{"C1", "C2"}, map[string]string{"timeout": "0"}},
 		{[]string{"stop", "C", "--time=5"}, "stop", []string{"C"}, map[string]string{"time": "5"}},
+		{[]string{"restart", "C", "--timeout", "2", "-s", "INT"}, "restart", []string{"C"}, map[string]string{"timeout": "2", "signal": "INT"}},
+		{[]string{"logs", "C", "--until", "10m"}, "logs", []string{"C"}, map[string]string{"until": "10m"}},
 		{[]string{"rm", "C", "-f"}, "rm", []string{"C"}, map[string]string{"force": "true", "volumes": "false"}},
 		{[]string{"rm", "-f", "C1", "C2", "-v"}, "rm", []string{"C1", "C2"}, map[string]string{"force": "true", "volumes": "true"}},
 		{[]string{"container", "rm", "C", "--force"}, "container rm", []string{"C"}, map[string]string{"force": "true"}},
@@ -96,7 +98,7 @@ func TestPlaceFlags(t *testing.T) {
 		{[]string{"container", "top", "C", "-ef"}, "container top", []string{"C", "-ef"}, nil},
 		{[]string{"unshare", "ls", "-l"}, "unshare", []string{"ls", "-l"}, nil},
 		// Global flags come before the command word, and stay there.
-		{[]string{"--root", "/r", "stop", "C", "-t", "3"}, "stop", []string{"C"}, map[string]string{"root": "/r", "time": "3"}},
+		{[]string{"--root", "/r", "stop", "C", "-t", "3"}, "stop", []string{"C"}, map[string]string{"root": "/r", "timeout": "3"}},
 		{[]string{"--log-level", "debug", "--root=/r", "network", "inspect", "N", "-f", "x"}, "network inspect", []string{"N"}, map[string]string{"log-level": "debug", "format": "x"}},
 	}
 	for _, tt := range tests {

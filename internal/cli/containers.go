@@ -140,7 +140,8 @@ func containerOptionError(c *cli.Context, err error) error {
 		name string
 		bare bool
 	}{
-		"Timeout": {"--time", true}, "Last": {"--last", true}, "Tail": {"--tail", false}, "Since": {"--since", false},
+		"Timeout": {"--timeout", true}, "Last": {"--last", true}, "Tail": {"--tail", false}, "Since": {"--since", false},
+		"Until":  {"--until", false},
 		"Signal": {"signal", false}, "Name": {"container name", false}, "Port": {"port", false}, "Volumes": {"--volumes", false},
 	}
 	switch {
@@ -188,17 +189,24 @@ func (s *session) printResults(c *cli.Context, rs []engine.Result, echo bool) er
 	return nil
 }
 
-// stopFlags are stop's and restart's.
+// stopFlags are stop's and restart's. --time is Docker's older name of
+// --timeout, which it still takes (hidden).
 func stopFlags(timeUsage string) []cli.Flag {
-	return []cli.Flag{&cli.IntFlag{Name: "time", Aliases: []string{"t"}, Value: -1, Usage: timeUsage}}
+	return []cli.Flag{
+		&cli.IntFlag{Name: "timeout", Aliases: []string{"t"}, Value: -1, Usage: timeUsage},
+		&cli.IntFlag{Name: "time", Value: -1, Hidden: true},
+		&cli.StringFlag{Name: "signal", Aliases: []string{"s"}, Usage: "signal to stop the container with (default: its stop signal)"},
+	}
 }
 
 // stopOptions: without -t, the container's own stop timeout.
 func stopOptions(c *cli.Context) engine.StopOptions {
-	var o engine.StopOptions
-	if c.IsSet("time") {
-		d := time.Duration(c.Int("time")) * time.Second
-		o.Timeout = &d
+	o := engine.StopOptions{Signal: c.String("signal")}
+	for _, name := range []string{"timeout", "time"} {
+		if c.IsSet(name) {
+			d := time.Duration(c.Int(name)) * time.Second
+			o.Timeout = &d
+		}
 	}
 	return o
 }
