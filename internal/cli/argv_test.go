@@ -87,6 +87,9 @@ func TestPlaceFlags(t *testing.T) {
 		// After the image (run, create) or container (exec) the program's.
 		{[]string{"run", "-d", "bb", "sh", "-c", "x", "--rm", "-t"}, "run", []string{"bb", "sh", "-c", "x", "--rm", "-t"}, map[string]string{"detach": "true", "rm": "false", "tty": "false"}},
 		{[]string{"create", "bb", "-t"}, "create", []string{"bb", "-t"}, map[string]string{"tty": "false"}},
+		{[]string{"run", "-a", "stdout", "-q", "bb", "sh"}, "run", []string{"bb", "sh"}, map[string]string{"a": "stdout", "quiet": "true"}},
+		{[]string{"run", "-astderr", "bb"}, "run", []string{"bb"}, map[string]string{"a": "stderr"}},
+		{[]string{"create", "--dns-opt", "ndots:1", "bb"}, "create", []string{"bb"}, map[string]string{"dns-opt": "ndots:1"}},
 		{[]string{"exec", "-u", "root", "C", "ls", "-l", "-u", "x"}, "exec", []string{"C", "ls", "-l", "-u", "x"}, map[string]string{"user": "root"}},
 		{[]string{"container", "exec", "C", "-it", "sh"}, "container exec", []string{"C", "-it", "sh"}, map[string]string{"interactive": "false", "tty": "false"}},
 		// -- ends the flags.
