@@ -72,6 +72,9 @@ func TestPlaceFlags(t *testing.T) {
 		{[]string{"images", "--format", "x"}, "images", nil, map[string]string{"format": "x"}},
 		{[]string{"images", "busybox", "-q"}, "images", []string{"busybox"}, map[string]string{"quiet": "true"}},
 		{[]string{"ps", "-aq", "--format", "{{.ID}}"}, "ps", nil, map[string]string{"all": "true", "quiet": "true", "format": "{{.ID}}"}},
+		{[]string{"ps", "-as"}, "ps", nil, map[string]string{"all": "true", "size": "true"}},
+		{[]string{"inspect", "C", "-s"}, "inspect", []string{"C"}, map[string]string{"size": "true"}},
+		{[]string{"container", "inspect", "--size", "C"}, "container inspect", []string{"C"}, map[string]string{"size": "true"}},
 		{[]string{"import", "-", "img:1", "--change", "CMD [\"sh\"]", "-m", "msg"}, "import", []string{"-", "img:1"}, map[string]string{"change": `CMD ["sh"]`, "message": "msg"}},
 		// A value-taking flag takes the next token, dash or not.
 		{[]string{"exec", "-e", "-x", "C", "env"}, "exec", []string{"C", "env"}, map[string]string{"e": "-x"}},
@@ -84,12 +87,12 @@ func TestPlaceFlags(t *testing.T) {
 		{[]string{"run", "-itd", "bb"}, "run", []string{"bb"}, map[string]string{"interactive": "true", "tty": "true", "detach": "true"}},
 		{[]string{"run", "-p=80", "bb"}, "run", []string{"bb"}, map[string]string{"p": "80"}},
 		{[]string{"run", "-net", "host", "--name=web", "bb"}, "run", []string{"bb"}, map[string]string{"network": "host", "name": "web"}},
-		// After the image (run, create) or container (exec) the program's.
-		{[]string{"run", "-d", "bb", "sh", "-c", "x", "--rm", "-t"}, "run", []string{"bb", "sh", "-c", "x", "--rm", "-t"}, map[string]string{"detach": "true", "rm": "false", "tty": "false"}},
-		{[]string{"create", "bb", "-t"}, "create", []string{"bb", "-t"}, map[string]string{"tty": "false"}},
 		{[]string{"run", "-a", "stdout", "-q", "bb", "sh"}, "run", []string{"bb", "sh"}, map[string]string{"a": "stdout", "quiet": "true"}},
 		{[]string{"run", "-astderr", "bb"}, "run", []string{"bb"}, map[string]string{"a": "stderr"}},
 		{[]string{"create", "--dns-opt", "ndots:1", "bb"}, "create", []string{"bb"}, map[string]string{"dns-opt": "ndots:1"}},
+		// After the image (run, create) or container (exec) the program's.
+		{[]string{"run", "-d", "bb", "sh", "-c", "x", "--rm", "-t"}, "run", []string{"bb", "sh", "-c", "x", "--rm", "-t"}, map[string]string{"detach": "true", "rm": "false", "tty": "false"}},
+		{[]string{"create", "bb", "-t"}, "create", []string{"bb", "-t"}, map[string]string{"tty": "false"}},
 		{[]string{"exec", "-u", "root", "C", "ls", "-l", "-u", "x"}, "exec", []string{"C", "ls", "-l", "-u", "x"}, map[string]string{"user": "root"}},
 		{[]string{"container", "exec", "C", "-it", "sh"}, "container exec", []string{"C", "-it", "sh"}, map[string]string{"interactive": "false", "tty": "false"}},
 		// -- ends the flags.

@@ -66,6 +66,7 @@ func (s *session) containerCommands() []*cli.Command {
 		Name: "inspect", Usage: "show details of containers or images as JSON", ArgsUsage: "NAME|ID [NAME|ID...]",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Usage: "Go template applied to each result"},
+			&cli.BoolFlag{Name: "size", Aliases: []string{"s"}, Usage: "add a container's SizeRw and SizeRootFs"},
 			&cli.StringFlag{Name: "type", Usage: "container or image (default: whichever matches)"},
 		},
 		Action: s.inspectAction,
@@ -106,7 +107,7 @@ func (s *session) containerCommands() []*cli.Command {
 				{Name: "restart", Usage: restart.Usage, ArgsUsage: restart.ArgsUsage, Flags: restart.Flags, Action: restart.Action},
 				{Name: "logs", Usage: logs.Usage, ArgsUsage: logs.ArgsUsage, Flags: logs.Flags, Action: logs.Action},
 				{Name: "wait", Usage: wait.Usage, ArgsUsage: wait.ArgsUsage, Action: wait.Action},
-				{Name: "inspect", Usage: "show details of containers as JSON", ArgsUsage: "CONTAINER [CONTAINER...]", Flags: inspect.Flags[:1], Action: s.containerInspectAction},
+				{Name: "inspect", Usage: "show details of containers as JSON", ArgsUsage: "CONTAINER [CONTAINER...]", Flags: inspect.Flags[:2], Action: s.containerInspectAction},
 				{Name: "rename", Usage: rename.Usage, ArgsUsage: rename.ArgsUsage, Action: rename.Action},
 				{Name: "exec", Usage: execCmd.Usage, ArgsUsage: execCmd.ArgsUsage, Flags: execCmd.Flags, Action: execCmd.Action},
 				{Name: "port", Usage: port.Usage, ArgsUsage: port.ArgsUsage, Action: port.Action},
