@@ -56,9 +56,11 @@ func TestPlaceFlags(t *testing.T) {
 	}{
 		// Flags after the names, as Docker takes them.
 		{[]string{"logs", "C", "--tail", "1"}, "logs", []string{"C"}, map[string]string{"tail": "1"}},
-		{[]string{"stop", "C", "-t", "0"}, "stop", []string{"C"}, map[string]string{"time": "0"}},
-		{[]string{"stop", "C1", "-t0", "C2"}, "stop", []string{"C1", "C2"}, map[string]string{"time": "0"}},
+		{[]string{"stop", "C", "-t", "0"}, "stop", []string{"C"}, map[string]string{"timeout": "0"}},
+		{[]string{"stop", "C1", "-t0", "C2"}, "stop", []string{"C1", "C2"}, map[string]string{"timeout": "0"}},
 		{[]string{"stop", "C", "--time=5"}, "stop", []string{"C"}, map[string]string{"time": "5"}},
+		{[]string{"restart", "C", "--timeout", "2", "-s", "INT"}, "restart", []string{"C"}, map[string]string{"timeout": "2", "signal": "INT"}},
+		{[]string{"logs", "C", "--until", "10m"}, "logs", []string{"C"}, map[string]string{"until": "10m"}},
 		{[]string{"rm", "C", "-f"}, "rm", []string{"C"}, map[string]string{"force": "true", "volumes": "false"}},
 		{[]string{"rm", "-f", "C1", "C2", "-v"}, "rm", []string{"C1", "C2"}, map[string]string{"force": "true", "volumes": "true"}},
 		{[]string{"container", "rm", "C", "--force"}, "container rm", []string{"C"}, map[string]string{"force": "true"}},
@@ -70,6 +72,9 @@ func TestPlaceFlags(t *testing.T) {
 		{[]string{"images", "--format", "x"}, "images", nil, map[string]string{"format": "x"}},
 		{[]string{"images", "busybox", "-q"}, "images", []string{"busybox"}, map[string]string{"quiet": "true"}},
 		{[]string{"ps", "-aq", "--format", "{{.ID}}"}, "ps", nil, map[string]string{"all": "true", "quiet": "true", "format": "{{.ID}}"}},
+		{[]string{"ps", "-as"}, "ps", nil, map[string]string{"all": "true", "size": "true"}},
+		{[]string{"inspect", "C", "-s"}, "inspect", []string{"C"}, map[string]string{"size": "true"}},
+		{[]string{"container", "inspect", "--size", "C"}, "container inspect", []string{"C"}, map[string]string{"size": "true"}},
 		{[]string{"import", "-", "img:1", "--change", "CMD [\"sh\"]", "-m", "msg"}, "import", []string{"-", "img:1"}, map[string]string{"change": `CMD ["sh"]`, "message": "msg"}},
 		// A value-taking flag takes the next token, dash or not.
 		{[]string{"exec", "-e", "-x", "C", "env"}, "exec", []string{"C", "env"}, map[string]string{"e": "-x"}},
@@ -82,6 +87,9 @@ func TestPlaceFlags(t *testing.T) {
 		{[]string{"run", "-itd", "bb"}, "run", []string{"bb"}, map[string]string{"interactive": "true", "tty": "true", "detach": "true"}},
 		{[]string{"run", "-p=80", "bb"}, "run", []string{"bb"}, map[string]string{"p": "80"}},
 		{[]string{"run", "-net", "host", "--name=web", "bb"}, "run", []string{"bb"}, map[string]string{"network": "host", "name": "web"}},
+		{[]string{"run", "-a", "stdout", "-q", "bb", "sh"}, "run", []string{"bb", "sh"}, map[string]string{"a": "stdout", "quiet": "true"}},
+		{[]string{"run", "-astderr", "bb"}, "run", []string{"bb"}, map[string]string{"a": "stderr"}},
+		{[]string{"create", "--dns-opt", "ndots:1", "bb"}, "create", []string{"bb"}, map[string]string{"dns-opt": "ndots:1"}},
 		// After the image (run, create) or container (exec) the program's.
 		{[]string{"run", "-d", "bb", "sh", "-c", "x", "--rm", "-t"}, "run", []string{"bb", "sh", "-c", "x", "--rm", "-t"}, map[string]string{"detach": "true", "rm": "false", "tty": "false"}},
 		{[]string{"create", "bb", "-t"}, "create", []string{"bb", "-t"}, map[string]string{"tty": "false"}},
@@ -96,7 +104,7 @@ func TestPlaceFlags(t *testing.T) {
 		{[]string{"container", "top", "C", "-ef"}, "container top", []string{"C", "-ef"}, nil},
 		{[]string{"unshare", "ls", "-l"}, "unshare", []string{"ls", "-l"}, nil},
 		// Global flags come before the command word, and stay there.
-		{[]string{"--root", "/r", "stop", "C", "-t", "3"}, "stop", []string{"C"}, map[string]string{"root": "/r", "time": "3"}},
+		{[]string{"--root", "/r", "stop", "C", "-t", "3"}, "stop", []string{"C"}, map[string]string{"root": "/r", "timeout": "3"}},
 		{[]string{"--log-level", "debug", "--root=/r", "network", "inspect", "N", "-f", "x"}, "network inspect", []string{"N"}, map[string]string{"log-level": "debug", "format": "x"}},
 	}
 	for _, tt := range tests {

@@ -67,6 +67,7 @@ func (s *session) containerCommands() []*cli.Command {
 		Name: "inspect", Usage: "show details of containers or images as JSON", ArgsUsage: "NAME|ID [NAME|ID...]",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Usage: "Go template applied to each result"},
+			&cli.BoolFlag{Name: "size", Aliases: []string{"s"}, Usage: "add a container's SizeRw and SizeRootFs"},
 			&cli.StringFlag{Name: "type", Usage: "container or image (default: whichever matches)"},
 		},
 		Action: s.inspectAction,
@@ -107,7 +108,7 @@ func (s *session) containerCommands() []*cli.Command {
 				{Name: "restart", Usage: restart.Usage, ArgsUsage: restart.ArgsUsage, Flags: restart.Flags, Action: restart.Action},
 				{Name: "logs", Usage: logs.Usage, ArgsUsage: logs.ArgsUsage, Flags: logs.Flags, Action: logs.Action},
 				{Name: "wait", Usage: wait.Usage, ArgsUsage: wait.ArgsUsage, Action: wait.Action},
-				{Name: "inspect", Usage: "show details of containers as JSON", ArgsUsage: "CONTAINER [CONTAINER...]", Flags: inspect.Flags[:1], Action: s.containerInspectAction},
+				{Name: "inspect", Usage: "show details of containers as JSON", ArgsUsage: "CONTAINER [CONTAINER...]", Flags: inspect.Flags[:2], Action: s.containerInspectAction},
 				{Name: "rename", Usage: rename.Usage, ArgsUsage: rename.ArgsUsage, Action: rename.Action},
 				{Name: "exec", Usage: execCmd.Usage, ArgsUsage: execCmd.ArgsUsage, Flags: execCmd.Flags, Action: execCmd.Action},
 				{Name: "port", Usage: port.Usage, ArgsUsage: port.ArgsUsage, Action: port.Action},
@@ -141,7 +142,8 @@ func containerOptionError(c *cli.Context, err error) error {
 		name string
 		bare bool
 	}{
-		"Timeout": {"--time", true}, "Last": {"--last", true}, "Tail": {"--tail", false}, "Since": {"--since", false},
+		"Timeout": {"--timeout", true}, "Last": {"--last", true}, "Tail": {"--tail", false}, "Since": {"--since", false},
+		"Until":  {"--until", false},
 		"Signal": {"signal", false}, "Name": {"container name", false}, "Port": {"port", false}, "Volumes": {"--volumes", false},
 	}
 	switch {
@@ -194,17 +196,24 @@ func (s *session) printResults(c *cli.Context, rs []engine.Result, echo bool) er
 	return nil
 }
 
-// stopFlags are stop's and restart's.
+// stopFlags are stop's and restart's. --time is Docker's older name of
+// --timeout, which it still takes (hidden).
 func stopFlags(timeUsage string) []cli.Flag {
-	return []cli.Flag{&cli.IntFlag{Name: "time", Aliases: []string{"t"}, Value: -1, Usage: timeUsage}}
+	return []cli.Flag{
+		&cli.IntFlag{Name: "timeout", Aliases: []string{"t"}, Value: -1, Usage: timeUsage},
+		&cli.IntFlag{Name: "time", Value: -1, Hidden: true},
+		&cli.StringFlag{Name: "signal", Aliases: []string{"s"}, Usage: "signal to stop the container with (default: its stop signal)"},
+	}
 }
 
 // stopOptions: without -t, the container's own stop timeout.
 func stopOptions(c *cli.Context) engine.StopOptions {
-	var o engine.StopOptions
-	if c.IsSet("time") {
-		d := time.Duration(c.Int("time")) * time.Second
-		o.Timeout = &d
+	o := engine.StopOptions{Signal: c.String("signal")}
+	for _, name := range []string{"timeout", "time"} {
+		if c.IsSet(name) {
+			d := time.Duration(c.Int(name)) * time.Second
+			o.Timeout = &d
+		}
 	}
 	return o
 }

@@ -26,14 +26,15 @@ func (s *session) inspectAction(c *cli.Context) error {
 // inspectAny inspects each name as a container, then (unless kind
 // restricts it) as an image.
 func (s *session) inspectAny(c *cli.Context, kind string) error {
+	o := engine.InspectOptions{Size: c.Bool("size")}
 	return s.inspectRefs(c, func(e *engine.Engine, ref string) (any, error) {
-		return s.inspectOne(e, ref, kind)
+		return s.inspectOne(e, ref, kind, o)
 	})
 }
 
-func (s *session) inspectOne(e *engine.Engine, ref, kind string) (any, error) {
+func (s *session) inspectOne(e *engine.Engine, ref, kind string, o engine.InspectOptions) (any, error) {
 	if kind != "image" {
-		ci, err := e.InspectContainer(s.ctx, ref)
+		ci, err := e.InspectContainer(s.ctx, ref, o)
 		if err == nil {
 			return *ci, nil
 		}
@@ -49,6 +50,10 @@ func (s *session) inspectOne(e *engine.Engine, ref, kind string) (any, error) {
 			return nil, fmt.Errorf("No such object: %s", ref)
 		}
 		return nil, err
+	}
+	// An image's Size is always there; Docker says so.
+	if o.Size {
+		fmt.Fprintln(s.io.Err, "WARNING: --size ignored for image")
 	}
 	return *ii, nil
 }

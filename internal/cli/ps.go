@@ -19,6 +19,7 @@ func psFlags() ([]cli.Flag, *multi) {
 		&cli.IntFlag{Name: "last", Aliases: []string{"n"}, Value: -1, Usage: "show the n last created containers (all states)"},
 		&cli.BoolFlag{Name: "latest", Aliases: []string{"l"}, Usage: "show the latest created container (all states)"},
 		&cli.BoolFlag{Name: "no-trunc", Usage: "do not truncate output"},
+		&cli.BoolFlag{Name: "size", Aliases: []string{"s"}, Usage: "show each container's size: what it changed, and (virtual) with its image"},
 		&cli.StringFlag{Name: "format", Usage: "Go template, 'table TEMPLATE' or 'json'"},
 	}, filters...), values
 }
@@ -26,7 +27,7 @@ func psFlags() ([]cli.Flag, *multi) {
 // psOptions are ps's flags as the engine's options: --latest is --last 1,
 // and each --filter KEY=VALUE goes to its filter.
 func psOptions(c *cli.Context, filterSpecs []string) (engine.ListOptions, error) {
-	o := engine.ListOptions{All: c.Bool("all"), NoTrunc: c.Bool("no-trunc")}
+	o := engine.ListOptions{All: c.Bool("all"), NoTrunc: c.Bool("no-trunc"), Size: wantsSize(c)}
 	if c.IsSet("last") {
 		n := c.Int("last")
 		o.Last = &n
@@ -50,6 +51,16 @@ func psOptions(c *cli.Context, filterSpecs []string) (engine.ListOptions, error)
 	return o, nil
 }
 
+// wantsSize: --size, or, as in Docker, a --format that shows .Size
+// unless --size=false says otherwise (a size takes a walk of the
+// container's files, so only when shown).
+func wantsSize(c *cli.Context) bool {
+	if c.IsSet("size") || c.Bool("quiet") {
+		return c.Bool("size") && !c.Bool("quiet")
+	}
+	return strings.Contains(c.String("format"), ".Size")
+}
+
 func (s *session) psAction(c *cli.Context, filterSpecs []string) error {
 	o, err := psOptions(c, filterSpecs)
 	if err != nil {
@@ -58,6 +69,9 @@ func (s *session) psAction(c *cli.Context, filterSpecs []string) error {
 	var lister *format.Lister
 	if !c.Bool("quiet") {
 		def := "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}"
+		if o.Size {
+			def += "\t{{.Size}}"
+		}
 		if lister, err = format.NewLister(s.io.Out, c.String("format"), def, map[string]string{"ID": "CONTAINER ID", "RunningFor": "CREATED"}); err != nil {
 			return usagef("%v", err)
 		}

@@ -19,6 +19,7 @@ import (
 type createFlags struct {
 	env, envFile, volume, tmpfs, capAdd, capDrop, securityOpt, label, logOpt *multi
 	publish, expose, dns, dnsSearch, dnsOption, addHost, networkAlias        *multi
+	attach                                                                   *multi
 	limits                                                                   limitLists
 	flags                                                                    []cli.Flag
 }
@@ -45,8 +46,11 @@ func newCreateFlags(run bool) *createFlags {
 	f.dns = add("dns", "", "use this DNS server")
 	f.dnsSearch = add("dns-search", "", "DNS search domain")
 	f.dnsOption = add("dns-option", "", "resolver option (as in resolv.conf)")
+	// Docker's older name, which it still takes (hidden).
+	extra = append(extra, &cli.GenericFlag{Name: "dns-opt", Hidden: true, Value: f.dnsOption})
 	f.addHost = add("add-host", "", "add NAME:IP to /etc/hosts (IP may be host-gateway)")
 	f.networkAlias = add("network-alias", "", "another name for the container on its user-defined network")
+	f.attach = add("attach", "a", "attach to STDIN, STDOUT or STDERR only (default: stdout and stderr, and stdin with -i)")
 	lf, lists := limitFlags()
 	extra = append(extra, lf...)
 	f.limits = lists
@@ -78,6 +82,7 @@ func newCreateFlags(run bool) *createFlags {
 		&cli.BoolFlag{Name: "tty", Aliases: []string{"t"}, Usage: "allocate a pseudo-terminal"},
 		&cli.BoolFlag{Name: "interactive", Aliases: []string{"i"}, Usage: "keep stdin open"},
 		&cli.BoolFlag{Name: "rm", Usage: "remove the container when it exits"},
+		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "do not show the pull of a missing image"},
 	}, extra...)
 	if run {
 		f.flags = append(f.flags,
@@ -133,6 +138,7 @@ func createOptions(c *cli.Context, f *createFlags) (engine.CreateOptions, error)
 		CapAdd:     f.capAdd.values, CapDrop: f.capDrop.values, SecurityOpt: f.securityOpt.values,
 		Pull: c.String("pull"), Platform: c.String("platform"), Replace: c.Bool("replace"), CIDFile: c.String("cidfile"),
 		CreateCommand: append([]string{}, os.Args...),
+		Attach:        f.attach.values,
 	}
 	if c.IsSet("entrypoint") {
 		ep := c.String("entrypoint")
@@ -157,6 +163,7 @@ var optionFlags = map[string]string{
 	"Tty": "-t", "AutoRemove": "--rm", "StopSignal": "--stop-signal", "StopTimeout": "--stop-timeout",
 	"CapAdd": "--cap-add", "CapDrop": "--cap-drop", "SecurityOpt": "--security-opt", "Pull": "--pull",
 	"Platform": "--platform", "Replace": "--replace", "CIDFile": "--cidfile", "DetachKeys": "--detach-keys",
+	"Attach": "--attach",
 }
 
 // optionNames are the fields the engine's reasons name (as in "needs
@@ -202,7 +209,7 @@ func (s *session) createAction(c *cli.Context, f *createFlags) error {
 	if err != nil {
 		return err
 	}
-	o.Progress = s.pullProgress()
+	o.Progress = s.pullProgress(c)
 	e, err := s.engine()
 	if err != nil {
 		return err
@@ -220,7 +227,12 @@ func (s *session) runAction(c *cli.Context, f *createFlags) error {
 	if err != nil {
 		return err
 	}
-	o.Progress = s.pullProgress()
+	// Docker checks this on its command line alone: its API has no such
+	// conflict (a container created to attach can be started without).
+	if c.Bool("detach") && len(o.Attach) > 0 {
+		return usagef("conflicting options: cannot specify both --attach and --detach")
+	}
+	o.Progress = s.pullProgress(c)
 	e, err := s.engine()
 	if err != nil {
 		return err
@@ -235,8 +247,12 @@ func (s *session) runAction(c *cli.Context, f *createFlags) error {
 	return s.exited(x, err)
 }
 
-// pullProgress shows the pull a run or create makes, as pull does.
-func (s *session) pullProgress() engine.CreateProgress {
+// pullProgress shows the pull a run or create makes, as pull does;
+// --quiet shows nothing of it, not even why it pulls, as Docker's.
+func (s *session) pullProgress(c *cli.Context) engine.CreateProgress {
+	if c.Bool("quiet") {
+		return nil
+	}
 	return &createProgress{w: s.io.Err, tty: isTerminal(s.io.Err)}
 }
 

@@ -56,6 +56,11 @@ func TestCreateOptionsFromFlags(t *testing.T) {
 		{[]string{"--dns", "1.1.1.1", "--dns-search", "s", "--dns-option", "ndots:2", "--add-host", "h:1.2.3.4", "bb"}, func(o engine.CreateOptions) any {
 			return [][]string{o.DNS, o.DNSSearch, o.DNSOptions, o.AddHosts}
 		}, [][]string{{"1.1.1.1"}, {"s"}, {"ndots:2"}, {"h:1.2.3.4"}}},
+		// --dns-opt is Docker's older name, mixed with the newer in order.
+		{[]string{"--dns-opt", "ndots:1", "--dns-option", "timeout:2", "--dns-opt=attempts:3", "bb"}, func(o engine.CreateOptions) any { return o.DNSOptions }, []string{"ndots:1", "timeout:2", "attempts:3"}},
+		// -a is repeatable, short and long mixed; the engine checks the names.
+		{[]string{"-a", "stdout", "--attach", "STDERR", "-a=stdin", "bb"}, func(o engine.CreateOptions) any { return o.Attach }, []string{"stdout", "STDERR", "stdin"}},
+		{[]string{"bb"}, func(o engine.CreateOptions) any { return o.Attach }, []string(nil)},
 		{[]string{"-m", "64m", "--cpus", "1.5", "--device-read-bps", "/dev/sda:1mb", "--strict-limits", "--oom-score-adj", "5", "bb"}, func(o engine.CreateOptions) any {
 			return []any{o.Limits.Memory, o.Limits.CPUs, o.Limits.DeviceReadBps, o.StrictLimits, o.OOMScoreAdj}
 		}, []any{"64m", "1.5", []string{"/dev/sda:1mb"}, true, "5"}},
@@ -95,6 +100,7 @@ func TestInvalidMessage(t *testing.T) {
 		{engine.Invalid("Network", "", "invalid --network \"x\": no"), `invalid --network "x": no`},
 		{engine.Invalid("EnvFiles", "", "open /f: no such file"), "--env-file: open /f: no such file"},
 		{engine.Invalid("Expose", "http", "invalid exposed port"), `invalid --expose "http": invalid exposed port`},
+		{engine.Invalid("Attach", "foo", "valid streams are STDIN, STDOUT and STDERR"), `invalid --attach "foo": valid streams are STDIN, STDOUT and STDERR`},
 	} {
 		var ue *usageError
 		err := createOptionError(tt.err)
@@ -105,5 +111,32 @@ func TestInvalidMessage(t *testing.T) {
 	var ee *ExitError
 	if err := createOptionError(&engine.StartError{Code: 127, Msg: "not found"}); !errors.As(err, &ee) || ee.Code != 127 {
 		t.Errorf("a start error: %v, want exit 127", err)
+	}
+}
+
+// --quiet drops the pull's display, not the pull.
+func TestPullProgressQuiet(t *testing.T) {
+	for _, tt := range []struct {
+		args  []string
+		shown bool
+	}{
+		{[]string{"bb"}, true},
+		{[]string{"-q", "bb"}, false},
+		{[]string{"--quiet", "bb"}, false},
+	} {
+		s := &session{io: IO{Out: io.Discard, Err: io.Discard}}
+		f := newCreateFlags(false)
+		app := &cli.App{Writer: io.Discard, ErrWriter: io.Discard, Commands: []*cli.Command{{
+			Name: "create", Flags: f.flags,
+			Action: func(c *cli.Context) error {
+				if got := s.pullProgress(c) != nil; got != tt.shown {
+					t.Errorf("%v: progress shown %v, want %v", tt.args, got, tt.shown)
+				}
+				return nil
+			},
+		}}}
+		if err := app.Run(append([]string{"skiff", "create"}, tt.args...)); err != nil {
+			t.Fatalf("%v: %v", tt.args, err)
+		}
 	}
 }

@@ -62,25 +62,28 @@ func TestStopAndLogsOptions(t *testing.T) {
 	secs := func(n int) *time.Duration { d := time.Duration(n) * time.Second; return &d }
 	for _, tt := range []struct {
 		args []string
-		want *time.Duration
+		want engine.StopOptions
 	}{
-		{nil, nil}, // the container's own timeout
-		{[]string{"-t", "0"}, secs(0)},
-		{[]string{"--time", "3"}, secs(3)},
-		{[]string{"-t", "-1"}, secs(-1)}, // refused by the engine
+		{nil, engine.StopOptions{}}, // the container's own timeout and signal
+		{[]string{"-t", "0"}, engine.StopOptions{Timeout: secs(0)}},
+		{[]string{"--timeout", "4"}, engine.StopOptions{Timeout: secs(4)}},
+		{[]string{"--time", "3"}, engine.StopOptions{Timeout: secs(3)}}, // Docker's older name
+		{[]string{"-t", "-1"}, engine.StopOptions{Timeout: secs(-1)}},   // refused by the engine
+		{[]string{"-s", "SIGINT"}, engine.StopOptions{Signal: "SIGINT"}},
+		{[]string{"--signal", "9", "-t", "2"}, engine.StopOptions{Signal: "9", Timeout: secs(2)}},
 	} {
 		runFlags(t, stopFlags(""), tt.args, func(c *cli.Context) error {
-			if got := stopOptions(c).Timeout; !reflect.DeepEqual(got, tt.want) {
-				t.Errorf("%v: Timeout %v, want %v", tt.args, got, tt.want)
+			if got := stopOptions(c); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("%v: %+v, want %+v", tt.args, got, tt.want)
 			}
 			return nil
 		})
 	}
 	var out, errw bytes.Buffer
 	s := &session{io: IO{Out: &out, Err: &errw}}
-	runFlags(t, logsFlags(), []string{"-f", "--tail", "3", "--since", "10m", "-t"}, func(c *cli.Context) error {
+	runFlags(t, logsFlags(), []string{"-f", "--tail", "3", "--since", "10m", "--until", "2m", "-t"}, func(c *cli.Context) error {
 		got := s.logsOptions(c)
-		want := engine.LogsOptions{Follow: true, Tail: "3", Since: "10m", Timestamps: true, Stdout: &out, Stderr: &errw}
+		want := engine.LogsOptions{Follow: true, Tail: "3", Since: "10m", Until: "2m", Timestamps: true, Stdout: &out, Stderr: &errw}
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("logs options %+v, want %+v", got, want)
 		}
@@ -94,7 +97,8 @@ func TestOptionError(t *testing.T) {
 		err  error
 		want string
 	}{
-		{engine.Invalid("Timeout", "-1", "use a number of seconds >= 0"), "invalid --time -1: use a number of seconds >= 0"},
+		{engine.Invalid("Timeout", "-1", "use a number of seconds >= 0"), "invalid --timeout -1: use a number of seconds >= 0"},
+		{engine.Invalid("Until", "soon", "use RFC 3339"), `invalid --until "soon": use RFC 3339`},
 		{engine.Invalid("Last", "-2", "use a number >= 0"), "invalid --last -2: use a number >= 0"},
 		{engine.Invalid("Tail", "x", "use a number or all"), `invalid --tail "x": use a number or all`},
 		{engine.Invalid("Signal", "99", ""), `invalid signal "99"`},

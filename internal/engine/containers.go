@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/skiff-containers/skiff/internal/container"
 	"github.com/skiff-containers/skiff/internal/lifecycle"
 	"github.com/skiff-containers/skiff/internal/resources"
@@ -41,18 +43,31 @@ func (e *Engine) each(refs []string, fn func(c *container.Container) error) []Re
 	return out
 }
 
-// StopOptions say how long stop waits for the stop signal to work.
+// StopOptions say which signal stop sends first and how long it waits
+// for it to work.
 type StopOptions struct {
 	// Timeout is the wait before SIGKILL; nil means the container's own
 	// stop timeout (10 s unless it was created with one).
 	Timeout *time.Duration
+	// Signal is a name (SIGTERM, TERM, term) or a number; empty means
+	// the container's stop signal.
+	Signal string
 }
 
-func (o StopOptions) check() error {
+// check refuses a bad timeout or signal; it returns the signal (0: the
+// container's own).
+func (o StopOptions) check() (unix.Signal, error) {
 	if o.Timeout != nil && *o.Timeout < 0 {
-		return Invalid("Timeout", strconv.FormatFloat(o.Timeout.Seconds(), 'f', -1, 64), "use a number of seconds >= 0")
+		return 0, Invalid("Timeout", strconv.FormatFloat(o.Timeout.Seconds(), 'f', -1, 64), "use a number of seconds >= 0")
 	}
-	return nil
+	if o.Signal == "" {
+		return 0, nil
+	}
+	sig, err := lifecycle.ParseSignal(o.Signal)
+	if err != nil {
+		return 0, Invalid("Signal", o.Signal, signalReason(o.Signal))
+	}
+	return sig, nil
 }
 
 func (o StopOptions) timeout(c *container.Container) time.Duration {
@@ -66,11 +81,12 @@ func (o StopOptions) timeout(c *container.Container) time.Duration {
 // timeout. A container that does not run is no error; one with a restart
 // policy stays stopped.
 func (e *Engine) Stop(ctx context.Context, refs []string, o StopOptions) []Result {
-	if err := o.check(); err != nil {
+	sig, err := o.check()
+	if err != nil {
 		return failAll(refs, err)
 	}
 	return e.each(refs, func(c *container.Container) error {
-		return e.m.Stop(ctx, c, o.timeout(c))
+		return e.m.StopWith(ctx, c, sig, o.timeout(c))
 	})
 }
 
@@ -118,12 +134,13 @@ type RestartOptions struct {
 
 // Restart stops each container (see Stop) and starts it again, detached.
 func (e *Engine) Restart(ctx context.Context, refs []string, o RestartOptions) []Result {
-	if err := o.check(); err != nil {
+	sig, err := o.check()
+	if err != nil {
 		return failAll(refs, err)
 	}
 	caller := streamFiles(o.Stdin, o.Stdout, o.Stderr)
 	return e.each(refs, func(c *container.Container) error {
-		if err := e.m.Stop(ctx, c, o.timeout(c)); err != nil {
+		if err := e.m.StopWith(ctx, c, sig, o.timeout(c)); err != nil {
 			return err
 		}
 		_, err := e.m.Start(ctx, c, lifecycle.StartOptions{Caller: caller})

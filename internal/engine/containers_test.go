@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 )
@@ -26,6 +27,10 @@ func TestOptionRefusals(t *testing.T) {
 		{"restart negative timeout", "Timeout", "-1", func() error {
 			return verbs(e.Restart(ctx, refs, RestartOptions{StopOptions: StopOptions{Timeout: &neg}}))
 		}},
+		{"stop unknown signal", "Signal", "SIGNOPE", func() error { return verbs(e.Stop(ctx, refs, StopOptions{Signal: "SIGNOPE"})) }},
+		{"restart signal out of range", "Signal", "0", func() error {
+			return verbs(e.Restart(ctx, refs, RestartOptions{StopOptions: StopOptions{Signal: "0"}}))
+		}},
 		{"kill unknown signal", "Signal", "SIGNOPE", func() error { return verbs(e.Kill(ctx, refs, KillOptions{Signal: "SIGNOPE"})) }},
 		{"kill signal out of range", "Signal", "99", func() error { return verbs(e.Kill(ctx, refs, KillOptions{Signal: "99"})) }},
 		{"rm volumes", "Volumes", "", func() error { return verbs(e.Remove(ctx, refs, RemoveOptions{Volumes: true})) }},
@@ -34,6 +39,7 @@ func TestOptionRefusals(t *testing.T) {
 		{"logs tail", "Tail", "-3", func() error { return e.Logs(ctx, "a", LogsOptions{Tail: "-3"}) }},
 		{"logs tail word", "Tail", "some", func() error { return e.Logs(ctx, "a", LogsOptions{Tail: "some"}) }},
 		{"logs since", "Since", "yesterday", func() error { return e.Logs(ctx, "a", LogsOptions{Since: "yesterday"}) }},
+		{"logs until", "Until", "tomorrow", func() error { return e.Logs(ctx, "a", LogsOptions{Until: "tomorrow"}) }},
 		{"port", "Port", "http", func() error { _, err := e.Port(ctx, "a", "http"); return err }},
 		{"list last", "Last", "-1", func() error { _, err := e.List(ctx, ListOptions{Last: &minus}); return err }},
 		{"list filter", "Filters.Status", "paused", func() error {
@@ -96,6 +102,40 @@ func TestParseSince(t *testing.T) {
 		}
 		if err != nil || !got.Equal(tt.want) {
 			t.Errorf("parseSince(%q) = %v, %v, want %v", tt.in, got, err, tt.want)
+		}
+	}
+}
+
+// The range of logs --since and --until: both ends kept, as Docker's
+// (an entry at the very time named is shown).
+func TestLogsRange(t *testing.T) {
+	now := time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)
+	at := func(min int) time.Time { return now.Add(time.Duration(min) * time.Minute) }
+	tests := []struct {
+		since, until string
+		kept         []int // minutes from now of the entries kept
+		over         bool
+	}{
+		{"", "", []int{-30, -10, -5, 0}, false},
+		{"10m", "", []int{-10, -5, 0}, false},
+		{"", "10m", []int{-30, -10}, true},
+		{"20m", "5m", []int{-10, -5}, true},
+		{"", "2024-05-01T12:05:00Z", []int{-30, -10, -5, 0}, false},
+		{"", "1714564800", []int{-30, -10, -5, 0}, false}, // now, as a Unix time: over only once past
+	}
+	for _, tt := range tests {
+		r, err := LogsOptions{Since: tt.since, Until: tt.until}.parsed(now)
+		if err != nil {
+			t.Fatalf("%q..%q: %v", tt.since, tt.until, err)
+		}
+		var kept []int
+		for _, m := range []int{-30, -10, -5, 0} {
+			if r.keeps(at(m)) {
+				kept = append(kept, m)
+			}
+		}
+		if !slices.Equal(kept, tt.kept) || r.over(now) != tt.over {
+			t.Errorf("%q..%q: kept %v, over %v; want %v, %v", tt.since, tt.until, kept, r.over(now), tt.kept, tt.over)
 		}
 	}
 }

@@ -101,6 +101,11 @@ type CreateOptions struct {
 	// CreateCommand is the caller's command line, recorded for
 	// `generate systemd --new`.
 	CreateCommand []string
+	// Attach are the streams an attached run relays, as Docker's -a
+	// names them: stdin, stdout and stderr, in any case. None: all the
+	// caller passes. Stdin goes with OpenStdin whatever Attach says, as
+	// Docker's -i attaches it.
+	Attach []string
 	// Progress is told about a pull (nil: nothing is shown).
 	Progress CreateProgress
 }
@@ -144,6 +149,8 @@ type createPlan struct {
 	pull       string
 	replace    bool
 	cidfile    string
+	// attach is Attach as a set; nil: every stream.
+	attach map[string]bool
 }
 
 // Create checks every option, finds the image (pulling it as the policy
@@ -314,7 +321,44 @@ func parseCreate(o CreateOptions, rootless bool) (*createPlan, error) {
 		return nil, Invalid("LogDriver", container.LogPassthrough, "cannot be used with Tty: the container writes to the caller's own stdout and stderr; drop Tty or choose another log driver")
 	}
 	cfg.CreateCommand = append([]string{}, o.CreateCommand...)
+	if p.attach, err = parseAttach(o.Attach); err != nil {
+		return nil, err
+	}
 	return p, nil
+}
+
+// parseAttach reads Docker's -a values.
+func parseAttach(values []string) (map[string]bool, error) {
+	if len(values) == 0 {
+		return nil, nil
+	}
+	set := map[string]bool{}
+	for _, v := range values {
+		s := strings.ToLower(v)
+		switch s {
+		case "stdin", "stdout", "stderr":
+			set[s] = true
+		default:
+			return nil, Invalid("Attach", v, "valid streams are STDIN, STDOUT and STDERR")
+		}
+	}
+	return set, nil
+}
+
+// attached are the caller's streams an attached run relays: those Attach
+// names (stdin as the caller passes it). A stream left out is not shown
+// to the caller; the log still has it.
+func (p *createPlan) attached(s Streams) Streams {
+	if p.attach == nil {
+		return s
+	}
+	if !p.attach["stdout"] {
+		s.Stdout = nil
+	}
+	if !p.attach["stderr"] {
+		s.Stderr = nil
+	}
+	return s
 }
 
 // parseNetworkOptions reads the network mode, ports and names.

@@ -1,9 +1,11 @@
 package engine
 
 import (
+	"bytes"
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -63,6 +65,7 @@ func TestParseCreateRefuses(t *testing.T) {
 		{"ip without a user network", func(o *CreateOptions) { o.IP = "10.0.0.1" }, false, "IP"},
 		{"alias without a user network", func(o *CreateOptions) { o.NetworkAliases = []string{"a"} }, false, "NetworkAliases"},
 		{"ip", func(o *CreateOptions) { o.Network, o.IP = "backend", "::1" }, false, "IP"},
+		{"attach", func(o *CreateOptions) { o.Attach = []string{"stdout", "stdio"} }, false, "Attach"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -88,5 +91,32 @@ func TestParseCreateDefaults(t *testing.T) {
 	}
 	if got := p.cfg.Env; len(got) != 2 || got[0] != "A=1" || got[1] != "KEEP=kept" {
 		t.Errorf("env %q, want A=1 and the caller's KEEP", got)
+	}
+}
+
+// Attach keeps the streams it names (any case) and drops the others from
+// the caller's; stdin stays as the caller passed it (with OpenStdin).
+func TestAttachedStreams(t *testing.T) {
+	in, out, errw := strings.NewReader(""), &bytes.Buffer{}, &bytes.Buffer{}
+	all := Streams{Stdin: in, Stdout: out, Stderr: errw}
+	tests := []struct {
+		attach             []string
+		stdin, stdout, err bool
+	}{
+		{nil, true, true, true},
+		{[]string{"stdout"}, true, true, false},
+		{[]string{"STDERR"}, true, false, true},
+		{[]string{"Stdin"}, true, false, false},
+		{[]string{"stdout", "stderr", "stdout"}, true, true, true},
+	}
+	for _, tt := range tests {
+		p, err := parseCreate(CreateOptions{Image: "busybox", Attach: tt.attach}, true)
+		if err != nil {
+			t.Fatalf("%v: %v", tt.attach, err)
+		}
+		got := p.attached(all)
+		if (got.Stdin != nil) != tt.stdin || (got.Stdout != nil) != tt.stdout || (got.Stderr != nil) != tt.err {
+			t.Errorf("%v: stdin %v stdout %v stderr %v, want %v %v %v", tt.attach, got.Stdin != nil, got.Stdout != nil, got.Stderr != nil, tt.stdin, tt.stdout, tt.err)
+		}
 	}
 }

@@ -14,8 +14,15 @@ import (
 	"github.com/skiff-containers/skiff/internal/state"
 )
 
+// InspectOptions choose what inspect adds to the document.
+type InspectOptions struct {
+	// Size adds SizeRw and SizeRootFs, which take a walk of the
+	// container's read-write layer.
+	Size bool
+}
+
 // InspectContainer is Docker's inspect document of one container.
-func (e *Engine) InspectContainer(ctx context.Context, ref string) (*report.ContainerInspect, error) {
+func (e *Engine) InspectContainer(ctx context.Context, ref string, o InspectOptions) (*report.ContainerInspect, error) {
 	c, err := e.lookup(ref)
 	if err != nil {
 		return nil, err
@@ -105,6 +112,13 @@ func (e *Engine) InspectContainer(ctx context.Context, ref string) (*report.Cont
 			continue
 		}
 		ci.Mounts = append(ci.Mounts, report.InspectMount{Type: "bind", Source: mt.Source, Destination: mt.Destination, RW: !mt.ReadOnly})
+	}
+	if o.Size {
+		sz, err := e.m.Containers.Sizes(c)
+		if err != nil {
+			return nil, err
+		}
+		ci.SizeRw, ci.SizeRootFs = &sz.Rw, &sz.RootFs
 	}
 	return ci, nil
 }

@@ -28,6 +28,9 @@ type ListOptions struct {
 	// NoTrunc keeps ids and commands whole (default: 12 characters of
 	// the id, 20 of the command).
 	NoTrunc bool
+	// Size fills each row's Size, which takes a walk of each
+	// container's read-write layer.
+	Size bool
 }
 
 // ListFilters are Docker's container filters. Values given for one
@@ -156,9 +159,29 @@ func (e *Engine) List(ctx context.Context, o ListOptions) ([]report.ContainerRow
 		if !fs.match(c, st, lookup) {
 			continue
 		}
-		rows = append(rows, containerRow(c, st, o.NoTrunc))
+		row := containerRow(c, st, o.NoTrunc)
+		if o.Size {
+			row.Size = e.sizeText(c)
+		}
+		rows = append(rows, row)
 	}
 	return rows, nil
+}
+
+// sizeText is a container's size as Docker's ps shows it. A size that
+// cannot be read (a container removed meanwhile) shows as nothing
+// changed, as Docker's daemon has it, rather than failing the list.
+func (e *Engine) sizeText(c *container.Container) string {
+	sz, _ := e.m.Containers.Sizes(c)
+	return formatSize(sz)
+}
+
+func formatSize(sz container.Sizes) string {
+	rw := units.HumanSizeWithPrecision(float64(sz.Rw), 3)
+	if sz.RootFs <= 0 {
+		return rw
+	}
+	return fmt.Sprintf("%s (virtual %s)", rw, units.HumanSizeWithPrecision(float64(sz.RootFs), 3))
 }
 
 func containerRow(c *container.Container, st state.State, noTrunc bool) report.ContainerRow {

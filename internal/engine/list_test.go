@@ -71,3 +71,20 @@ func TestListFilters(t *testing.T) {
 		})
 	}
 }
+
+// ps --size writes sizes as Docker's: three significant digits, decimal
+// units, the virtual size only when there is one.
+func TestFormatSize(t *testing.T) {
+	for _, tt := range []struct {
+		sz   container.Sizes
+		want string
+	}{
+		{container.Sizes{Rw: 12, RootFs: 4_200_012}, "12B (virtual 4.2MB)"},
+		{container.Sizes{Rw: 0, RootFs: 4_261_376}, "0B (virtual 4.26MB)"},
+		{container.Sizes{Rw: 1536, RootFs: 0}, "1.54kB"},
+	} {
+		if got := formatSize(tt.sz); got != tt.want {
+			t.Errorf("formatSize(%+v) = %q, want %q", tt.sz, got, tt.want)
+		}
+	}
+}

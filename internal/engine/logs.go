@@ -25,36 +25,57 @@ type LogsOptions struct {
 	// Since keeps the output after a time: RFC 3339, a Unix time, or a
 	// duration before now such as 10m. Empty for all.
 	Since string
+	// Until keeps the output before a time, read as Since. Following
+	// ends once it is past.
+	Until string
 	// Timestamps prefixes each line with its time.
 	Timestamps bool
 	// Stdout and Stderr receive the container's streams.
 	Stdout, Stderr io.Writer
 }
 
-// parsed are the options checked: the tail (< 0 for all) and the start
-// (zero for all).
-func (o LogsOptions) parsed(now time.Time) (tail int, since time.Time, err error) {
-	tail = -1
+// logsRange are the options checked: the tail (< 0 for all), the start
+// and the end (zero for all).
+type logsRange struct {
+	tail         int
+	since, until time.Time
+}
+
+// keeps tells whether an entry of time t is in the range.
+func (r logsRange) keeps(t time.Time) bool {
+	return (r.since.IsZero() || !t.Before(r.since)) && (r.until.IsZero() || !t.After(r.until))
+}
+
+// over tells whether the range ended before now.
+func (r logsRange) over(now time.Time) bool { return !r.until.IsZero() && now.After(r.until) }
+
+func (o LogsOptions) parsed(now time.Time) (r logsRange, err error) {
+	r.tail = -1
 	if o.Tail != "" && o.Tail != "all" {
 		n, err := strconv.Atoi(o.Tail)
 		if err != nil || n < 0 {
-			return 0, time.Time{}, Invalid("Tail", o.Tail, "use a number or all")
+			return r, Invalid("Tail", o.Tail, "use a number or all")
 		}
-		tail = n
+		r.tail = n
 	}
 	if o.Since != "" {
-		if since, err = parseSince(o.Since, now); err != nil {
-			return 0, time.Time{}, Invalid("Since", o.Since, err.Error())
+		if r.since, err = parseSince(o.Since, now); err != nil {
+			return r, Invalid("Since", o.Since, err.Error())
 		}
 	}
-	return tail, since, nil
+	if o.Until != "" {
+		if r.until, err = parseSince(o.Until, now); err != nil {
+			return r, Invalid("Until", o.Until, err.Error())
+		}
+	}
+	return r, nil
 }
 
 // Logs writes a container's output. Following ends when the container's
 // supervisor is gone, or at the context's end, which is no error: it is
 // how a reader stops following.
 func (e *Engine) Logs(ctx context.Context, ref string, o LogsOptions) error {
-	tail, since, err := o.parsed(time.Now())
+	r, err := o.parsed(time.Now())
 	if err != nil {
 		return err
 	}
@@ -69,7 +90,7 @@ func (e *Engine) Logs(ctx context.Context, ref string, o LogsOptions) error {
 	case container.LogPassthrough:
 		return fmt.Errorf("container %s has log driver %q, which keeps no log: its output went to the stdout and stderr of the command that started it (under systemd, the unit's journal)", c.Name, container.LogPassthrough)
 	case container.LogJournald:
-		return journalLogs(ctx, c, journalctl.Query{ID: c.ID, Tail: tail, Since: since}, o.Follow, w)
+		return journalLogs(ctx, c, journalctl.Query{ID: c.ID, Tail: r.tail, Since: r.since, Until: r.until}, o.Follow && !r.over(time.Now()), r, w)
 	}
 	entries, err := logfile.ReadAll(logfile.Files(c.LogPath(), max(c.Log.MaxFiles, 1)))
 	if err != nil {
@@ -77,21 +98,21 @@ func (e *Engine) Logs(ctx context.Context, ref string, o LogsOptions) error {
 	}
 	var kept []logfile.Entry
 	for _, en := range entries {
-		if !since.IsZero() && en.Time.Before(since) {
-			continue
+		if r.keeps(en.Time) {
+			kept = append(kept, en)
 		}
-		kept = append(kept, en)
 	}
-	if tail >= 0 && len(kept) > tail {
-		kept = kept[len(kept)-tail:]
+	if r.tail >= 0 && len(kept) > r.tail {
+		kept = kept[len(kept)-r.tail:]
 	}
 	for _, en := range kept {
 		w.write(en)
 	}
-	if !o.Follow {
+	// Docker does not follow past the end of the range.
+	if !o.Follow || r.over(time.Now()) {
 		return nil
 	}
-	return followLog(ctx, c, w)
+	return followLog(ctx, c, r, w)
 }
 
 // logWriter writes entries to their stream.
@@ -112,9 +133,10 @@ func (w logWriter) write(en logfile.Entry) {
 }
 
 // followLog writes what the container writes from now on, until its
-// supervisor is gone. It reads the current file from its end; a rotation
-// shows as the file shrinking, after which it reads the new file.
-func followLog(ctx context.Context, c *container.Container, w logWriter) error {
+// supervisor is gone or the range is over. It reads the current file from
+// its end; a rotation shows as the file shrinking, after which it reads
+// the new file.
+func followLog(ctx context.Context, c *container.Container, r logsRange, w logWriter) error {
 	f, err := os.Open(c.LogPath())
 	if err != nil {
 		return err
@@ -122,7 +144,8 @@ func followLog(ctx context.Context, c *container.Container, w logWriter) error {
 	defer func() { f.Close() }()
 	off, _ := f.Seek(0, io.SeekEnd)
 	for {
-		alive := state.SupervisorAlive(c.LockPath())
+		// Taken before the read: what was written until then is read.
+		alive := state.SupervisorAlive(c.LockPath()) && !r.over(time.Now())
 		if fi, err := os.Stat(c.LogPath()); err == nil && fi.Size() < off {
 			f.Close()
 			if f, err = os.Open(c.LogPath()); err != nil {
@@ -139,7 +162,9 @@ func followLog(ctx context.Context, c *container.Container, w logWriter) error {
 		}
 		off += used
 		for _, en := range entries {
-			w.write(en)
+			if r.keeps(en.Time) {
+				w.write(en)
+			}
 		}
 		if !alive {
 			return nil
@@ -154,10 +179,11 @@ func followLog(ctx context.Context, c *container.Container, w logWriter) error {
 
 // journalLogs writes a journald container's output, read back from the
 // journal.
-func journalLogs(ctx context.Context, c *container.Container, q journalctl.Query, follow bool, w logWriter) error {
+func journalLogs(ctx context.Context, c *container.Container, q journalctl.Query, follow bool, r logsRange, w logWriter) error {
 	var err error
 	if follow {
-		err = journalctl.Follow(ctx, q, func() bool { return state.SupervisorAlive(c.LockPath()) }, w.write)
+		running := func() bool { return state.SupervisorAlive(c.LockPath()) && !r.over(time.Now()) }
+		err = journalctl.Follow(ctx, q, running, w.write)
 	} else {
 		err = journalctl.Read(ctx, q, w.write)
 	}

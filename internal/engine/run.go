@@ -21,6 +21,7 @@ func (e *Engine) Run(ctx context.Context, co CreateOptions, so StartOptions) (Ex
 	if err != nil {
 		return Exit{}, err
 	}
+	so.Streams = p.attached(so.Streams)
 	// Before anything is pulled, replaced or recorded.
 	if err := lifecycle.CheckLogDriver(p.cfg); err != nil {
 		return Exit{}, invalidBelow("LogDriver", err)

@@ -500,6 +500,11 @@ func waitLock(ctx context.Context, path string) error {
 
 // Stop sends the stop signal, waits up to timeout, then kills.
 func (m *Manager) Stop(ctx context.Context, c *container.Container, timeout time.Duration) error {
+	return m.StopWith(ctx, c, 0, timeout)
+}
+
+// StopWith is Stop with the signal sig (0: the container's stop signal).
+func (m *Manager) StopWith(ctx context.Context, c *container.Container, sig unix.Signal, timeout time.Duration) error {
 	// Stopped by its user, it stays stopped whatever its restart policy,
 	// also when it is only waiting to be restarted.
 	if c.Host.RestartPolicy.Restarts() {
@@ -514,9 +519,10 @@ func (m *Manager) Stop(ctx context.Context, c *container.Container, timeout time
 	if st.Status != container.StatusRunning {
 		return nil
 	}
-	sig, err := ParseSignal(c.StopSignalOrDefault())
-	if err != nil {
-		sig = unix.SIGTERM
+	if sig == 0 {
+		if sig, err = ParseSignal(c.StopSignalOrDefault()); err != nil {
+			sig = unix.SIGTERM
+		}
 	}
 	if timeout > 0 {
 		_ = m.Signal(c, sig)

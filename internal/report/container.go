@@ -8,21 +8,25 @@ import "time"
 
 // ContainerInspect follows Docker's `inspect` for the fields that apply.
 type ContainerInspect struct {
-	Id              string //nolint:revive // Docker's spelling, used in templates
-	Created         time.Time
-	Path            string
-	Args            []string
-	State           ContainerState
-	Image           string
-	ResolvConfPath  string
-	HostnamePath    string
-	HostsPath       string
-	LogPath         string
-	Name            string
-	RestartCount    int
-	Driver          string
-	Platform        string
-	HostConfig      InspectHostConfig
+	Id             string //nolint:revive // Docker's spelling, used in templates
+	Created        time.Time
+	Path           string
+	Args           []string
+	State          ContainerState
+	Image          string
+	ResolvConfPath string
+	HostnamePath   string
+	HostsPath      string
+	LogPath        string
+	Name           string
+	RestartCount   int
+	Driver         string
+	Platform       string
+	HostConfig     InspectHostConfig
+	// SizeRw and SizeRootFs are set when asked for (inspect --size): the
+	// bytes the container changed, and those with its image's layers.
+	SizeRw          *int64 `json:",omitempty"`
+	SizeRootFs      *int64 `json:",omitempty"`
 	Mounts          []InspectMount
 	Config          InspectConfig
 	NetworkSettings InspectNetwork
@@ -146,6 +150,9 @@ type ContainerRow struct {
 	Ports      string
 	Names      string
 	Labels     string
+	// Size is set when asked for (ps --size), as Docker writes it:
+	// "12B (virtual 4.2MB)".
+	Size string
 }
 
 // ContainerStats is one container's reading (`stats`), with Docker's

@@ -109,7 +109,7 @@ func quote(s string) string {
 // CreateArgs takes the arguments after the run or create verb of a
 // command line, without what the unit sets itself (-d, --rm, --replace,
 // --name, --cidfile, --sdnotify, and --restart, which the unit's Restart=
-// carries out instead). takesValue says which flags read the
+// carries out instead) and -a, which a detached run refuses. takesValue says which flags read the
 // next word; the first other word is the image, and what follows is the
 // container's command, kept as it is.
 func CreateArgs(cmdline []string, takesValue func(flag string) bool) ([]string, error) {
@@ -134,11 +134,13 @@ func CreateArgs(cmdline []string, takesValue func(flag string) bool) ([]string, 
 		switch {
 		case flag == "d" || flag == "detach" || flag == "rm" || flag == "replace":
 			continue
-		case flag == "name" || flag == "cidfile" || flag == "sdnotify" || flag == "restart":
+		case flag == "name" || flag == "cidfile" || flag == "sdnotify" || flag == "restart" || flag == "a" || flag == "attach":
 			if !hasValue {
 				j++
 			}
 			continue
+		case !strings.HasPrefix(a, "--") && strings.HasPrefix(a, "-a"):
+			continue // -aSTREAM
 		case !strings.HasPrefix(a, "--") && len(flag) > 1 && strings.Trim(flag, "ditP") == "":
 			// Combined short booleans (-dit): keep all but -d.
 			if rest := strings.ReplaceAll(flag, "d", ""); rest != "" {

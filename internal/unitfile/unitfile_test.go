@@ -19,6 +19,8 @@ func TestCreateArgs(t *testing.T) {
 		{in: []string{"skiff", "run", "-dit", "-e", "A=1", "--replace", "--cidfile", "/f", "--sdnotify=ignore", "img"}, want: []string{"-it", "-e", "A=1", "img"}},
 		{in: []string{"skiff", "run", "-d", "--network=none", "--", "img", "--flag"}, want: []string{"--network=none", "img", "--flag"}},
 		{in: []string{"skiff", "run", "--restart", "always", "--restart=on-failure:3", "img"}, want: []string{"img"}},
+		// A detached run refuses -a: the unit's run is one.
+		{in: []string{"skiff", "run", "-a", "stdout", "--attach=stderr", "-astdin", "-i", "img"}, want: []string{"-i", "img"}},
 		{in: []string{"skiff", "run", "--name", "x"}, wantErr: "no image"},
 		{in: []string{"skiff", "start", "x"}, wantErr: "no run or create"},
 	}

@@ -237,6 +237,15 @@ func TestLogDriverJournald(t *testing.T) {
 	if r := reader.OK("logs", "--since", "1h", "jd"); !strings.Contains(r.Out, "out line") {
 		t.Errorf("logs --since 1h: %s", r)
 	}
+	// --until is journalctl's: up to the first line's own time, the
+	// first line alone (the second came 0.3 s later).
+	first, _, _ := strings.Cut(reader.OK("logs", "-t", "jd").Out, " ")
+	if r := reader.OK("logs", "--until", first, "jd"); r.Out != "out line\n" || r.Err != "" {
+		t.Errorf("logs --until %s: %s", first, r)
+	}
+	if r := reader.OK("logs", "--until", "1h", "jd"); r.Out != "" || r.Err != "" {
+		t.Errorf("logs --until 1h: %s", r)
+	}
 	// -f follows until the container exits, and shows all it wrote.
 	reader.OK("run", "-d", "--name", "jf", "--log-driver", "journald", "--network", "none", "bb", "sh", "-c", "echo first; sleep 1; echo second")
 	start := time.Now()

@@ -29,6 +29,7 @@ type Query struct {
 	ID    string    // the full container id
 	Tail  int       // the last N entries; < 0 for all
 	Since time.Time // zero for all
+	Until time.Time // zero for all
 }
 
 // args is journalctl's command line for the query; after a cursor, for
@@ -46,6 +47,11 @@ func (q Query) args(bin, after string) []string {
 	if after == "" && !q.Since.IsZero() {
 		us := q.Since.UnixMicro()
 		a = append(a, fmt.Sprintf("--since=@%d.%06d", us/1e6, us%1e6))
+	}
+	// Also after a cursor: the catch-up must not go past the end.
+	if !q.Until.IsZero() {
+		us := q.Until.UnixMicro()
+		a = append(a, fmt.Sprintf("--until=@%d.%06d", us/1e6, us%1e6))
 	}
 	return append(a, "CONTAINER_ID_FULL="+q.ID)
 }

@@ -64,6 +64,8 @@ func TestArgs(t *testing.T) {
 		{Query{ID: "abc", Tail: -1}, "", "-n all CONTAINER_ID_FULL=abc"},
 		{Query{ID: "abc", Tail: 5, Since: since}, "", "-n 5 --since=@1700000000.250000 CONTAINER_ID_FULL=abc"},
 		{Query{ID: "abc", Tail: 5, Since: since}, "c9", "--after-cursor=c9 CONTAINER_ID_FULL=abc"},
+		{Query{ID: "abc", Tail: -1, Until: since}, "", "-n all --until=@1700000000.250000 CONTAINER_ID_FULL=abc"},
+		{Query{ID: "abc", Tail: 2, Since: since, Until: since.Add(time.Second)}, "c9", "--after-cursor=c9 --until=@1700000001.250000 CONTAINER_ID_FULL=abc"},
 	}
 	for _, tt := range tests {
 		got := strings.Join(tt.q.args("journalctl", tt.after), " ")
