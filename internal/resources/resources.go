@@ -83,6 +83,7 @@ func CheckValues(f Flags) error {
 func parseEach(f Flags) (Limits, error) {
 	var l Limits
 	var err error
+	// A size of 0 is no limit, as in Docker.
 	size := func(flag, v string, allowUnlimited bool) (int64, error) {
 		if v == "" {
 			return 0, nil
@@ -91,8 +92,8 @@ func parseEach(f Flags) (Limits, error) {
 			return -1, nil
 		}
 		n, err := units.RAMInBytes(v)
-		if err != nil || n <= 0 {
-			return 0, fmt.Errorf("invalid %s %q: use a size such as 64m or 1g", flag, v)
+		if err != nil || n < 0 {
+			return 0, fmt.Errorf("invalid %s %q: use a size such as 64m or 1g (0: no limit)", flag, v)
 		}
 		return n, nil
 	}
@@ -110,15 +111,15 @@ func parseEach(f Flags) (Limits, error) {
 	}
 	if f.CPUs != "" {
 		c, err := strconv.ParseFloat(f.CPUs, 64)
-		if err != nil || c <= 0 || math.IsInf(c, 0) || math.IsNaN(c) {
-			return l, fmt.Errorf("invalid --cpus %q: use a positive number such as 0.5 or 2", f.CPUs)
+		if err != nil || c < 0 || math.IsInf(c, 0) || math.IsNaN(c) {
+			return l, fmt.Errorf("invalid --cpus %q: use a number such as 0.5 or 2 (0: no limit)", f.CPUs)
 		}
 		l.CPUs = c
 	}
 	if f.CPUShares != "" {
 		n, err := strconv.ParseInt(f.CPUShares, 10, 64)
-		if err != nil || n < 2 || n > 262144 {
-			return l, fmt.Errorf("invalid --cpu-shares %q: use a number from 2 to 262144 (1024 is the default weight)", f.CPUShares)
+		if err != nil || (n != 0 && (n < 2 || n > 262144)) {
+			return l, fmt.Errorf("invalid --cpu-shares %q: use a number from 2 to 262144 (0 or 1024: the default weight)", f.CPUShares)
 		}
 		l.CPUShares = n
 	}
@@ -130,15 +131,16 @@ func parseEach(f Flags) (Limits, error) {
 	l.CpusetCpus, l.CpusetMems = f.CpusetCpus, f.CpusetMems
 	if f.PidsLimit != "" {
 		n, err := strconv.ParseInt(f.PidsLimit, 10, 64)
-		if err != nil || n < -1 || n == 0 {
-			return l, fmt.Errorf("invalid --pids-limit %q: use a positive number, or -1 for no limit", f.PidsLimit)
+		// 0 and -1 are no limit, as in Docker; 0 is kept as unset.
+		if err != nil || n < -1 {
+			return l, fmt.Errorf("invalid --pids-limit %q: use a positive number, or 0 or -1 for no limit", f.PidsLimit)
 		}
 		l.PidsLimit = n
 	}
 	if f.BlkioWeight != "" {
 		n, err := strconv.ParseUint(f.BlkioWeight, 10, 16)
-		if err != nil || n < 10 || n > 1000 {
-			return l, fmt.Errorf("invalid --blkio-weight %q: use a number from 10 to 1000", f.BlkioWeight)
+		if err != nil || (n != 0 && (n < 10 || n > 1000)) {
+			return l, fmt.Errorf("invalid --blkio-weight %q: use a number from 10 to 1000 (0: the default weight)", f.BlkioWeight)
 		}
 		l.BlkioWeight = uint16(n)
 	}

@@ -22,10 +22,17 @@ func TestParse(t *testing.T) {
 		{name: "tiny memory", f: Flags{Memory: "1m"}, wantErr: "minimum is 6m"},
 		{name: "swap alone", f: Flags{MemorySwap: "1g"}, wantErr: "needs --memory"},
 		{name: "swap below memory", f: Flags{Memory: "1g", MemorySwap: "1m"}, wantErr: "at least --memory"},
-		{name: "zero cpus", f: Flags{CPUs: "0"}, wantErr: "invalid --cpus"},
+		{name: "zeros are no limits", f: Flags{Memory: "0", MemoryReservation: "0", MemorySwap: "0", CPUs: "0", CPUShares: "0", PidsLimit: "0", BlkioWeight: "0"},
+			check: func(l Limits) bool { return !l.Set() }},
+		{name: "zero memory with units", f: Flags{Memory: "0m", MemorySwap: "0b"}, check: func(l Limits) bool { return !l.Set() }},
+		{name: "zero memory with swap", f: Flags{Memory: "0", MemorySwap: "1g"}, wantErr: "needs --memory"},
+		{name: "negative memory", f: Flags{Memory: "-1"}, wantErr: "invalid --memory"},
+		{name: "negative cpus", f: Flags{CPUs: "-0.5"}, wantErr: "invalid --cpus"},
+		{name: "cpu shares under the minimum", f: Flags{CPUShares: "1"}, wantErr: "invalid --cpu-shares"},
+		{name: "blkio under the minimum", f: Flags{BlkioWeight: "5"}, wantErr: "invalid --blkio-weight"},
 		{name: "NaN cpus", f: Flags{CPUs: "NaN"}, wantErr: "invalid --cpus"},
 		{name: "cpuset", f: Flags{CpusetMems: "a"}, wantErr: "invalid --cpuset-mems"},
-		{name: "zero pids", f: Flags{PidsLimit: "0"}, wantErr: "invalid --pids-limit"},
+		{name: "pids under -1", f: Flags{PidsLimit: "-2"}, wantErr: "invalid --pids-limit"},
 		{name: "blkio range", f: Flags{BlkioWeight: "1001"}, wantErr: "invalid --blkio-weight"},
 		{name: "rate", f: Flags{DeviceReadBps: []string{"/dev/sda"}}, wantErr: "DEVICE:RATE"},
 		{name: "cgroup-conf", f: Flags{CgroupConf: []string{"memory.high=50331648", "hugetlb.2MB.max=0"}}, check: func(l Limits) bool {
@@ -108,6 +115,14 @@ func TestMerge(t *testing.T) {
 		{name: "reservation over the memory kept", f: Flags{MemoryReservation: "1g"}, wantErr: "must not exceed"},
 		{name: "memory under the reservation kept", f: Flags{Memory: "8m"}, wantErr: "must not exceed", from: &Limits{Memory: 64 << 20, MemoryReservation: 32 << 20}},
 		{name: "memory over the swap kept", f: Flags{Memory: "1g"}, wantErr: "at least --memory", from: &Limits{Memory: 64 << 20, MemorySwap: 128 << 20}},
+		// As Docker's update: zero is not given.
+		{name: "zeros keep the limits", f: Flags{Memory: "0", MemorySwap: "0", MemoryReservation: "0", CPUs: "0", CPUShares: "0", BlkioWeight: "0"},
+			from: &Limits{Memory: 64 << 20, MemorySwap: 128 << 20, MemoryReservation: 32 << 20, CPUs: 1, CPUShares: 512, BlkioWeight: 300},
+			check: func(l Limits) bool {
+				return l.Memory == 64<<20 && l.MemorySwap == 128<<20 && l.MemoryReservation == 32<<20 && l.CPUs == 1 && l.CPUShares == 512 && l.BlkioWeight == 300
+			}},
+		{name: "zero pids lifts the limit", f: Flags{PidsLimit: "0"}, check: func(l Limits) bool { return l.PidsLimit == -1 && l.Memory == 64<<20 }},
+		{name: "-1 pids lifts the limit", f: Flags{PidsLimit: "-1"}, check: func(l Limits) bool { return l.PidsLimit == -1 }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
