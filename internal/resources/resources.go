@@ -4,8 +4,11 @@
 package resources
 
 import (
+	"errors"
 	"fmt"
 	"math"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -328,13 +331,49 @@ func (l Limits) Spec() (*specs.LinuxResources, error) {
 	return r, nil
 }
 
+// deviceNumber is a device's major and minor number, taken as Docker
+// takes them: from a character device too (such as /dev/zero), whose
+// numbers the kernel throttles if a block device has them.
 func deviceNumber(path string) (int64, int64, error) {
 	var st unix.Stat_t
 	if err := unix.Stat(path, &st); err != nil {
 		return 0, 0, fmt.Errorf("device %s: %w", path, err)
 	}
-	if st.Mode&unix.S_IFMT != unix.S_IFBLK {
-		return 0, 0, fmt.Errorf("device %s is not a block device", path)
+	if t := st.Mode & unix.S_IFMT; t != unix.S_IFBLK && t != unix.S_IFCHR {
+		return 0, 0, fmt.Errorf("%s is not a device", path)
 	}
 	return int64(unix.Major(uint64(st.Rdev))), int64(unix.Minor(uint64(st.Rdev))), nil
+}
+
+// sysBlock is where the kernel lists its block devices by number.
+var sysBlock = "/sys/dev/block"
+
+// WithoutUnknownDevices drops the device rates whose numbers name no block
+// device of the kernel's (it refuses to throttle those: a character
+// device's numbers rarely are a block device's), and names them with
+// why. Where the kernel's list cannot be read, every rate is kept for the
+// kernel to judge; a device that is missing or no device is kept for
+// Spec to refuse.
+func (l Limits) WithoutUnknownDevices() (Limits, []string) {
+	if _, err := os.Stat(sysBlock); err != nil {
+		return l, nil
+	}
+	var dropped []string
+	keep := func(flag string, rates []Rate) []Rate {
+		var out []Rate
+		for _, r := range rates {
+			major, minor, err := deviceNumber(r.Path)
+			if err == nil {
+				if _, err := os.Stat(filepath.Join(sysBlock, fmt.Sprintf("%d:%d", major, minor))); errors.Is(err, os.ErrNotExist) {
+					dropped = append(dropped, fmt.Sprintf("%s %s (%d:%d is no block device here)", flag, r.Path, major, minor))
+					continue
+				}
+			}
+			out = append(out, r)
+		}
+		return out
+	}
+	l.DeviceReadBps = keep("--device-read-bps", l.DeviceReadBps)
+	l.DeviceWriteBps = keep("--device-write-bps", l.DeviceWriteBps)
+	return l, dropped
 }

@@ -1,6 +1,8 @@
 package resources
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -67,8 +69,81 @@ func TestSpec(t *testing.T) {
 	if got := strings.Join(l.Names(), ","); got != "--memory,--cpus,--cpu-shares,--pids-limit,--blkio-weight" {
 		t.Errorf("Names: %s", got)
 	}
-	if _, err := (Limits{DeviceReadBps: []Rate{{Path: "/dev/null", Rate: 1}}}).Spec(); err == nil || !strings.Contains(err.Error(), "not a block device") {
-		t.Errorf("a character device as a block device: %v", err)
+}
+
+// Device rates take the device's numbers as Docker does, from a
+// character device too; what is no device is refused.
+func TestSpecDevices(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "f")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		path         string
+		major, minor int64
+		wantErr      string
+	}{
+		{path: "/dev/null", major: 1, minor: 3},
+		{path: "/dev/zero", major: 1, minor: 5},
+		{path: file, wantErr: "is not a device"},
+		{path: "/dev/skiff-none", wantErr: "no such file"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			r, err := (Limits{DeviceReadBps: []Rate{{Path: tt.path, Rate: 1 << 20}}, DeviceWriteBps: []Rate{{Path: tt.path, Rate: 1}}}).Spec()
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("got %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			rd, wr := r.BlockIO.ThrottleReadBpsDevice, r.BlockIO.ThrottleWriteBpsDevice
+			if len(rd) != 1 || rd[0].Major != tt.major || rd[0].Minor != tt.minor || rd[0].Rate != 1<<20 || len(wr) != 1 || wr[0].Minor != tt.minor {
+				t.Errorf("read %+v write %+v, want %d:%d", rd, wr, tt.major, tt.minor)
+			}
+		})
+	}
+}
+
+// The kernel throttles only the numbers of its block devices: rates for
+// others are dropped, and named.
+func TestWithoutUnknownDevices(t *testing.T) {
+	sys := t.TempDir()
+	if err := os.WriteFile(filepath.Join(sys, "1:3"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	l := Limits{Memory: 64 << 20, DeviceReadBps: []Rate{{Path: "/dev/null", Rate: 1}, {Path: "/dev/zero", Rate: 1}},
+		DeviceWriteBps: []Rate{{Path: "/dev/zero", Rate: 1}, {Path: "/dev/skiff-none", Rate: 1}}}
+	tests := []struct {
+		name, sys, dropped, read, write string
+	}{
+		{name: "listed or not", sys: sys, dropped: "--device-read-bps /dev/zero (1:5 is no block device here),--device-write-bps /dev/zero (1:5 is no block device here)",
+			read: "/dev/null", write: "/dev/skiff-none"},
+		{name: "no list", sys: filepath.Join(sys, "none"), read: "/dev/null,/dev/zero", write: "/dev/zero,/dev/skiff-none"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			old := sysBlock
+			sysBlock = tt.sys
+			defer func() { sysBlock = old }()
+			kept, dropped := l.WithoutUnknownDevices()
+			paths := func(rs []Rate) string {
+				var p []string
+				for _, r := range rs {
+					p = append(p, r.Path)
+				}
+				return strings.Join(p, ",")
+			}
+			if got := strings.Join(dropped, ","); got != tt.dropped {
+				t.Errorf("dropped %q, want %q", got, tt.dropped)
+			}
+			if paths(kept.DeviceReadBps) != tt.read || paths(kept.DeviceWriteBps) != tt.write || kept.Memory != l.Memory {
+				t.Errorf("kept %+v", kept)
+			}
+		})
 	}
 }
 
