@@ -58,9 +58,9 @@ func placeCgroup(spec *specs.Spec, c *container.Container, rootless bool) (warni
 	return warnings, p.Systemd, nil
 }
 
-// blockOnly is why a device rate whose numbers are no block device's
-// cannot apply.
-const blockOnly = "the kernel throttles block devices alone"
+// blockOnly is why a device rate whose numbers (named with it) are no
+// block device's cannot apply.
+const blockOnly = "the kernel throttles block devices alone, and no block device has those numbers"
 
 func describe(p cgroup.Placement) string {
 	if p.Delegated == "" {

@@ -365,7 +365,7 @@ func (l Limits) WithoutUnknownDevices() (Limits, []string) {
 			major, minor, err := deviceNumber(r.Path)
 			if err == nil {
 				if _, err := os.Stat(filepath.Join(sysBlock, fmt.Sprintf("%d:%d", major, minor))); errors.Is(err, os.ErrNotExist) {
-					dropped = append(dropped, fmt.Sprintf("%s %s (%d:%d is no block device here)", flag, r.Path, major, minor))
+					dropped = append(dropped, fmt.Sprintf("%s %s (%d:%d)", flag, r.Path, major, minor))
 					continue
 				}
 			}
