@@ -167,8 +167,8 @@ var optionFlags = map[string]string{
 }
 
 // optionNames are the fields the engine's reasons name (as in "needs
-// Name").
-var optionNames = regexp.MustCompile(`\b(Name|Network|Restart|Tty|Pull|Platform)\b`)
+// Name"); not a path's part, which a reason may quote ("/Name").
+var optionNames = regexp.MustCompile(`(^|[^/\w])(Name|Network|Restart|Tty|Pull|Platform)\b`)
 
 // createOptionError words an engine error about an option as the command line
 // has it, in the one line of a usage error; a start refused for its
@@ -187,7 +187,10 @@ func createOptionError(err error) error {
 
 func invalidMessage(ie *engine.InvalidOptionError) string {
 	flag := optionFlags[ie.Field]
-	reason := optionNames.ReplaceAllStringFunc(ie.Reason, func(f string) string { return optionFlags[f] })
+	reason := optionNames.ReplaceAllStringFunc(ie.Reason, func(m string) string {
+		f := optionNames.FindStringSubmatch(m)
+		return f[1] + optionFlags[f[2]]
+	})
 	switch {
 	case flag == "":
 		return reason

@@ -101,6 +101,9 @@ func TestInvalidMessage(t *testing.T) {
 		{engine.Invalid("EnvFiles", "", "open /f: no such file"), "--env-file: open /f: no such file"},
 		{engine.Invalid("Expose", "http", "invalid exposed port"), `invalid --expose "http": invalid exposed port`},
 		{engine.Invalid("Attach", "foo", "valid streams are STDIN, STDOUT and STDERR"), `invalid --attach "foo": valid streams are STDIN, STDOUT and STDERR`},
+		{engine.Invalid("Volumes", "/b:/x", "Duplicate mount point: /x"), `invalid --volume "/b:/x": Duplicate mount point: /x`},
+		{engine.Invalid("Tmpfs", "/x", "Duplicate mount point: /x"), `invalid --tmpfs "/x": Duplicate mount point: /x`},
+		{engine.Invalid("Volumes", "/b:/Name", "Duplicate mount point: /Name"), `invalid --volume "/b:/Name": Duplicate mount point: /Name`},
 	} {
 		var ue *usageError
 		err := createOptionError(tt.err)

@@ -201,11 +201,14 @@ func (e *Engine) Wait(ctx context.Context, refs []string) []WaitResult {
 
 // Rename gives a container a new name.
 func (e *Engine) Rename(ctx context.Context, ref, name string) error {
+	given := name
+	// Docker stores names as /NAME and takes them so.
+	name = strings.TrimPrefix(name, "/")
 	if err := container.ValidName(name); err != nil {
 		// ValidName's message says what a name may hold; the reason is
 		// that advice, without the name it repeats.
 		msg := err.Error()
-		return Invalid("Name", name, msg[strings.LastIndex(msg, ": ")+2:])
+		return Invalid("Name", given, msg[strings.LastIndex(msg, ": ")+2:])
 	}
 	c, err := e.lookup(ref)
 	if err != nil {

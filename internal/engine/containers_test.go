@@ -36,6 +36,8 @@ func TestOptionRefusals(t *testing.T) {
 		{"rm volumes", "Volumes", "", func() error { return verbs(e.Remove(ctx, refs, RemoveOptions{Volumes: true})) }},
 		{"update nothing", "UpdateOptions", "", func() error { return verbs(e.Update(ctx, refs, UpdateOptions{})) }},
 		{"rename bad name", "Name", "-x", func() error { return e.Rename(ctx, "a", "-x") }},
+		{"rename slash alone", "Name", "/", func() error { return e.Rename(ctx, "a", "/") }},
+		{"rename two slashes", "Name", "//x", func() error { return e.Rename(ctx, "a", "//x") }},
 		{"logs tail", "Tail", "-3", func() error { return e.Logs(ctx, "a", LogsOptions{Tail: "-3"}) }},
 		{"logs tail word", "Tail", "some", func() error { return e.Logs(ctx, "a", LogsOptions{Tail: "some"}) }},
 		{"logs since", "Since", "yesterday", func() error { return e.Logs(ctx, "a", LogsOptions{Since: "yesterday"}) }},

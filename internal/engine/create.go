@@ -151,12 +151,30 @@ type createPlan struct {
 	cidfile    string
 	// attach is Attach as a set; nil: every stream.
 	attach map[string]bool
+	// warnings are for the front end once the container is recorded, as
+	// Docker's create returns them.
+	warnings []string
+}
+
+// caller is what the checks need to know of whoever creates the
+// container.
+type caller struct {
+	rootless bool
+	// oomFloor is the lowest OOM score adjustment the caller may give
+	// (asked only when one is given).
+	oomFloor func() int
+}
+
+// thisCaller is this process.
+func thisCaller() caller {
+	rootless := userns.Rootless()
+	return caller{rootless: rootless, oomFloor: func() int { return oomFloor(rootless) }}
 }
 
 // Create checks every option, finds the image (pulling it as the policy
 // says), and records the container with the image's defaults.
 func (e *Engine) Create(ctx context.Context, o CreateOptions) (*Container, error) {
-	p, err := parseCreate(o, userns.Rootless())
+	p, err := parseCreate(o, thisCaller())
 	if err != nil {
 		return nil, err
 	}
@@ -175,7 +193,7 @@ func invalidBelow(field string, err error) error {
 
 // parseCreate checks everything that needs no store, before anything is
 // touched.
-func parseCreate(o CreateOptions, rootless bool) (*createPlan, error) {
+func parseCreate(o CreateOptions, who caller) (*createPlan, error) {
 	if o.Image == "" {
 		return nil, Invalid("Image", "", "an image is needed")
 	}
@@ -200,10 +218,12 @@ func parseCreate(o CreateOptions, rootless bool) (*createPlan, error) {
 	}
 	cfg := &p.cfg
 	cfg.Image = o.Image
-	cfg.Name = o.Name
-	if cfg.Name != "" {
-		if err := container.ValidName(cfg.Name); err != nil {
-			return nil, invalidBelow("Name", err)
+	if o.Name != "" {
+		// Docker stores names as /NAME and takes them so.
+		cfg.Name = strings.TrimPrefix(o.Name, "/")
+		if container.ValidName(cfg.Name) != nil {
+			// Worded for the name as given, which is just as invalid.
+			return nil, invalidBelow("Name", container.ValidName(o.Name))
 		}
 	}
 	cfg.WorkingDir = o.Workdir
@@ -211,7 +231,7 @@ func parseCreate(o CreateOptions, rootless bool) (*createPlan, error) {
 		return nil, Invalid("Workdir", cfg.WorkingDir, "it must be an absolute path")
 	}
 	cfg.User, cfg.Hostname = o.User, o.Hostname
-	if err := parseNetworkOptions(o, cfg); err != nil {
+	if err := parseNetworkOptions(o, p); err != nil {
 		return nil, err
 	}
 	if cfg.Host.Resources, err = resources.Parse(o.Limits); err != nil {
@@ -223,6 +243,10 @@ func parseCreate(o CreateOptions, rootless bool) (*createPlan, error) {
 		if err != nil || n < -1000 || n > 1000 {
 			return nil, Invalid("OOMScoreAdj", v, "use a number from -1000 to 1000")
 		}
+		if floor := who.oomFloor(); n < floor {
+			p.warnings = append(p.warnings, fmt.Sprintf("OOM score adjustment %d is below the caller's own (%d), which only a process with CAP_SYS_RESOURCE may go under: raised to %d", n, floor, floor))
+			n = floor
+		}
 		cfg.Host.OOMScoreAdj = &n
 	}
 	if cfg.SDNotify, err = sdnotify.ParseMode(o.SDNotify); err != nil {
@@ -231,7 +255,7 @@ func parseCreate(o CreateOptions, rootless bool) (*createPlan, error) {
 	switch o.Userns {
 	case "host", "":
 	case "auto":
-		if rootless {
+		if who.rootless {
 			return nil, Invalid("Userns", o.Userns, "needs root: a rootless container already runs in a user namespace of the user's ids")
 		}
 		cfg.Host.UsernsMode = "auto"
@@ -294,21 +318,8 @@ func parseCreate(o CreateOptions, rootless bool) (*createPlan, error) {
 	if cfg.Env, err = parseEnv(o.EnvFiles, o.Env, o.LookupEnv); err != nil {
 		return nil, err
 	}
-	for _, v := range o.Volumes {
-		m, err := parseVolume(v)
-		if err != nil {
-			return nil, err
-		}
-		cfg.Mounts = append(cfg.Mounts, m)
-		cfg.Host.Binds = append(cfg.Host.Binds, v)
-	}
-	for _, t := range o.Tmpfs {
-		m, err := parseTmpfs(t)
-		if err != nil {
-			return nil, err
-		}
-		cfg.Mounts = append(cfg.Mounts, m)
-		cfg.Host.Tmpfs = append(cfg.Host.Tmpfs, t)
+	if err := parseMounts(o, cfg); err != nil {
+		return nil, err
 	}
 	driver := o.LogDriver
 	if driver == "" {
@@ -361,8 +372,49 @@ func (p *createPlan) attached(s Streams) Streams {
 	return s
 }
 
+// parseMounts reads the bind mounts and tmpfs mounts. Two at one path in
+// the container are refused, as Docker refuses them.
+func parseMounts(o CreateOptions, cfg *container.Config) error {
+	targets := map[string]bool{}
+	add := func(field, spec string, m runspec.Mount) error {
+		dst := filepath.Clean(m.Destination)
+		if targets[dst] {
+			return Invalid(field, spec, "Duplicate mount point: "+dst)
+		}
+		targets[dst] = true
+		cfg.Mounts = append(cfg.Mounts, m)
+		return nil
+	}
+	for _, v := range o.Volumes {
+		m, err := parseVolume(v)
+		if err != nil {
+			return err
+		}
+		if err := add("Volumes", v, m); err != nil {
+			return err
+		}
+		cfg.Host.Binds = append(cfg.Host.Binds, v)
+	}
+	for _, t := range o.Tmpfs {
+		m, err := parseTmpfs(t)
+		if err != nil {
+			return err
+		}
+		if err := add("Tmpfs", t, m); err != nil {
+			return err
+		}
+		cfg.Host.Tmpfs = append(cfg.Host.Tmpfs, t)
+	}
+	return nil
+}
+
+// hostPortsDiscarded is Docker's warning for ports published on the
+// host's network, where there is nothing to publish them from.
+const hostPortsDiscarded = "Published ports are discarded when using host network mode"
+
 // parseNetworkOptions reads the network mode, ports and names.
-func parseNetworkOptions(o CreateOptions, cfg *container.Config) error {
+func parseNetworkOptions(o CreateOptions, p *createPlan) error {
+	cfg := &p.cfg
 	nw := o.Network
 	if nw == "" {
 		nw = network.ModeSlirp
@@ -391,6 +443,11 @@ func parseNetworkOptions(o CreateOptions, cfg *container.Config) error {
 		for _, p := range ports {
 			cfg.ExposedPorts = appendUnique(cfg.ExposedPorts, p.Key())
 		}
+	}
+	if (len(cfg.Host.PortBindings) > 0 || cfg.Host.PublishAllPorts) && mode == network.ModeHost {
+		// As Docker: the container has the host's ports already.
+		p.warnings = append(p.warnings, hostPortsDiscarded)
+		cfg.Host.PortBindings, cfg.Host.PublishAllPorts = nil, false
 	}
 	if (len(cfg.Host.PortBindings) > 0 || cfg.Host.PublishAllPorts) && !network.Private(mode) {
 		return Invalid("Publish", "", fmt.Sprintf("ports cannot be published with Network %s: the container has no network of its own; publish none or use the default network", mode))
@@ -592,6 +649,9 @@ func (e *Engine) create(ctx context.Context, p *createPlan, prog CreateProgress)
 	c, err := m.Create(cfg)
 	if err != nil {
 		return nil, classify(err)
+	}
+	for _, w := range p.warnings {
+		e.warn(w)
 	}
 	if p.cidfile != "" {
 		if err := os.WriteFile(p.cidfile, []byte(c.ID), 0o644); err != nil {

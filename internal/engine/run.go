@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/skiff-containers/skiff/internal/lifecycle"
-	"github.com/skiff-containers/skiff/internal/userns"
 )
 
 // Run creates a container and starts it: attached, until it exits (the
@@ -13,7 +12,7 @@ import (
 // cannot start is removed again; a --rm one is gone when an attached Run
 // returns (its monitor removes it, also when the caller went away).
 func (e *Engine) Run(ctx context.Context, co CreateOptions, so StartOptions) (Exit, error) {
-	p, err := parseCreate(co, userns.Rootless())
+	p, err := parseCreate(co, thisCaller())
 	if err != nil {
 		return Exit{}, err
 	}

@@ -41,6 +41,13 @@ func placeCgroup(spec *specs.Spec, c *container.Container, rootless bool) (warni
 	if p.Path == "" {
 		return warnings, false, nil
 	}
+	kept, unknown := kept.WithoutUnknownDevices()
+	if len(unknown) > 0 {
+		if c.Host.StrictLimits {
+			return nil, false, fmt.Errorf("cannot apply %s: %s (drop --strict-limits to run without them)", strings.Join(unknown, ", "), blockOnly)
+		}
+		warnings = append(warnings, fmt.Sprintf("limits ignored (%s): %s; --strict-limits refuses to run without them", strings.Join(unknown, ", "), blockOnly))
+	}
 	r, err := kept.Spec()
 	if err != nil {
 		return nil, false, err
@@ -50,6 +57,10 @@ func placeCgroup(spec *specs.Spec, c *container.Container, rootless bool) (warni
 	spec.Linux.CgroupsPath = p.Path
 	return warnings, p.Systemd, nil
 }
+
+// blockOnly is why a device rate whose numbers (named with it) are no
+// block device's cannot apply.
+const blockOnly = "the kernel throttles block devices alone, and no block device has those numbers"
 
 func describe(p cgroup.Placement) string {
 	if p.Delegated == "" {

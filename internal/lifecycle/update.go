@@ -31,6 +31,11 @@ func (m *Manager) Update(c *container.Container, f resources.Flags) (string, err
 			if len(dropped) > 0 {
 				warning = fmt.Sprintf("%s: %s cannot apply, their controllers are not delegated to its cgroup %s", c.Name, strings.Join(dropped, ", "), path)
 			}
+			kept, unknown := kept.WithoutUnknownDevices()
+			if len(unknown) > 0 {
+				w := fmt.Sprintf("%s: %s cannot apply, %s", c.Name, strings.Join(unknown, ", "), blockOnly)
+				warning = strings.TrimPrefix(warning+"; "+w, "; ")
+			}
 			scope, w := systemdScope(c, path)
 			if w != "" {
 				warning = strings.TrimPrefix(warning+"; "+w, "; ")

@@ -12,25 +12,27 @@ import (
 
 // Merge applies the flags that are given to old, as `update` does: what
 // is not given stays, and the rules between flags hold for the result.
+// As in Docker's update, a size, CPU count or weight of 0 is not given
+// (the limit stays), and --pids-limit 0 lifts the limit as -1 does.
 func Merge(old Limits, f Flags) (Limits, error) {
 	n, err := parseEach(f)
 	if err != nil {
 		return old, err
 	}
 	l := old
-	if f.Memory != "" {
+	if n.Memory != 0 {
 		l.Memory = n.Memory
 	}
-	if f.MemoryReservation != "" {
+	if n.MemoryReservation != 0 {
 		l.MemoryReservation = n.MemoryReservation
 	}
-	if f.MemorySwap != "" {
+	if n.MemorySwap != 0 {
 		l.MemorySwap = n.MemorySwap
 	}
-	if f.CPUs != "" {
+	if n.CPUs != 0 {
 		l.CPUs = n.CPUs
 	}
-	if f.CPUShares != "" {
+	if n.CPUShares != 0 {
 		l.CPUShares = n.CPUShares
 	}
 	if f.CpusetCpus != "" {
@@ -40,9 +42,13 @@ func Merge(old Limits, f Flags) (Limits, error) {
 		l.CpusetMems = n.CpusetMems
 	}
 	if f.PidsLimit != "" {
+		// -1, not 0: a running container's cgroup must be told.
 		l.PidsLimit = n.PidsLimit
+		if l.PidsLimit == 0 {
+			l.PidsLimit = -1
+		}
 	}
-	if f.BlkioWeight != "" {
+	if n.BlkioWeight != 0 {
 		l.BlkioWeight = n.BlkioWeight
 	}
 	if len(f.DeviceReadBps) > 0 {

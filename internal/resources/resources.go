@@ -4,8 +4,11 @@
 package resources
 
 import (
+	"errors"
 	"fmt"
 	"math"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -83,6 +86,7 @@ func CheckValues(f Flags) error {
 func parseEach(f Flags) (Limits, error) {
 	var l Limits
 	var err error
+	// A size of 0 is no limit, as in Docker.
 	size := func(flag, v string, allowUnlimited bool) (int64, error) {
 		if v == "" {
 			return 0, nil
@@ -91,8 +95,8 @@ func parseEach(f Flags) (Limits, error) {
 			return -1, nil
 		}
 		n, err := units.RAMInBytes(v)
-		if err != nil || n <= 0 {
-			return 0, fmt.Errorf("invalid %s %q: use a size such as 64m or 1g", flag, v)
+		if err != nil || n < 0 {
+			return 0, fmt.Errorf("invalid %s %q: use a size such as 64m or 1g (0: no limit)", flag, v)
 		}
 		return n, nil
 	}
@@ -110,15 +114,15 @@ func parseEach(f Flags) (Limits, error) {
 	}
 	if f.CPUs != "" {
 		c, err := strconv.ParseFloat(f.CPUs, 64)
-		if err != nil || c <= 0 || math.IsInf(c, 0) || math.IsNaN(c) {
-			return l, fmt.Errorf("invalid --cpus %q: use a positive number such as 0.5 or 2", f.CPUs)
+		if err != nil || c < 0 || math.IsInf(c, 0) || math.IsNaN(c) {
+			return l, fmt.Errorf("invalid --cpus %q: use a number such as 0.5 or 2 (0: no limit)", f.CPUs)
 		}
 		l.CPUs = c
 	}
 	if f.CPUShares != "" {
 		n, err := strconv.ParseInt(f.CPUShares, 10, 64)
-		if err != nil || n < 2 || n > 262144 {
-			return l, fmt.Errorf("invalid --cpu-shares %q: use a number from 2 to 262144 (1024 is the default weight)", f.CPUShares)
+		if err != nil || (n != 0 && (n < 2 || n > 262144)) {
+			return l, fmt.Errorf("invalid --cpu-shares %q: use a number from 2 to 262144 (0 or 1024: the default weight)", f.CPUShares)
 		}
 		l.CPUShares = n
 	}
@@ -130,15 +134,16 @@ func parseEach(f Flags) (Limits, error) {
 	l.CpusetCpus, l.CpusetMems = f.CpusetCpus, f.CpusetMems
 	if f.PidsLimit != "" {
 		n, err := strconv.ParseInt(f.PidsLimit, 10, 64)
-		if err != nil || n < -1 || n == 0 {
-			return l, fmt.Errorf("invalid --pids-limit %q: use a positive number, or -1 for no limit", f.PidsLimit)
+		// 0 and -1 are no limit, as in Docker; 0 is kept as unset.
+		if err != nil || n < -1 {
+			return l, fmt.Errorf("invalid --pids-limit %q: use a positive number, or 0 or -1 for no limit", f.PidsLimit)
 		}
 		l.PidsLimit = n
 	}
 	if f.BlkioWeight != "" {
 		n, err := strconv.ParseUint(f.BlkioWeight, 10, 16)
-		if err != nil || n < 10 || n > 1000 {
-			return l, fmt.Errorf("invalid --blkio-weight %q: use a number from 10 to 1000", f.BlkioWeight)
+		if err != nil || (n != 0 && (n < 10 || n > 1000)) {
+			return l, fmt.Errorf("invalid --blkio-weight %q: use a number from 10 to 1000 (0: the default weight)", f.BlkioWeight)
 		}
 		l.BlkioWeight = uint16(n)
 	}
@@ -326,13 +331,49 @@ func (l Limits) Spec() (*specs.LinuxResources, error) {
 	return r, nil
 }
 
+// deviceNumber is a device's major and minor number, taken as Docker
+// takes them: from a character device too (such as /dev/zero), whose
+// numbers the kernel throttles if a block device has them.
 func deviceNumber(path string) (int64, int64, error) {
 	var st unix.Stat_t
 	if err := unix.Stat(path, &st); err != nil {
 		return 0, 0, fmt.Errorf("device %s: %w", path, err)
 	}
-	if st.Mode&unix.S_IFMT != unix.S_IFBLK {
-		return 0, 0, fmt.Errorf("device %s is not a block device", path)
+	if t := st.Mode & unix.S_IFMT; t != unix.S_IFBLK && t != unix.S_IFCHR {
+		return 0, 0, fmt.Errorf("%s is not a device", path)
 	}
 	return int64(unix.Major(uint64(st.Rdev))), int64(unix.Minor(uint64(st.Rdev))), nil
+}
+
+// sysBlock is where the kernel lists its block devices by number.
+var sysBlock = "/sys/dev/block"
+
+// WithoutUnknownDevices drops the device rates whose numbers name no block
+// device of the kernel's (it refuses to throttle those: a character
+// device's numbers rarely are a block device's), and names them with
+// why. Where the kernel's list cannot be read, every rate is kept for the
+// kernel to judge; a device that is missing or no device is kept for
+// Spec to refuse.
+func (l Limits) WithoutUnknownDevices() (Limits, []string) {
+	if _, err := os.Stat(sysBlock); err != nil {
+		return l, nil
+	}
+	var dropped []string
+	keep := func(flag string, rates []Rate) []Rate {
+		var out []Rate
+		for _, r := range rates {
+			major, minor, err := deviceNumber(r.Path)
+			if err == nil {
+				if _, err := os.Stat(filepath.Join(sysBlock, fmt.Sprintf("%d:%d", major, minor))); errors.Is(err, os.ErrNotExist) {
+					dropped = append(dropped, fmt.Sprintf("%s %s (%d:%d)", flag, r.Path, major, minor))
+					continue
+				}
+			}
+			out = append(out, r)
+		}
+		return out
+	}
+	l.DeviceReadBps = keep("--device-read-bps", l.DeviceReadBps)
+	l.DeviceWriteBps = keep("--device-write-bps", l.DeviceWriteBps)
+	return l, dropped
 }

@@ -1,6 +1,8 @@
 package resources
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -22,10 +24,17 @@ func TestParse(t *testing.T) {
 		{name: "tiny memory", f: Flags{Memory: "1m"}, wantErr: "minimum is 6m"},
 		{name: "swap alone", f: Flags{MemorySwap: "1g"}, wantErr: "needs --memory"},
 		{name: "swap below memory", f: Flags{Memory: "1g", MemorySwap: "1m"}, wantErr: "at least --memory"},
-		{name: "zero cpus", f: Flags{CPUs: "0"}, wantErr: "invalid --cpus"},
+		{name: "zeros are no limits", f: Flags{Memory: "0", MemoryReservation: "0", MemorySwap: "0", CPUs: "0", CPUShares: "0", PidsLimit: "0", BlkioWeight: "0"},
+			check: func(l Limits) bool { return !l.Set() }},
+		{name: "zero memory with units", f: Flags{Memory: "0m", MemorySwap: "0b"}, check: func(l Limits) bool { return !l.Set() }},
+		{name: "zero memory with swap", f: Flags{Memory: "0", MemorySwap: "1g"}, wantErr: "needs --memory"},
+		{name: "negative memory", f: Flags{Memory: "-1"}, wantErr: "invalid --memory"},
+		{name: "negative cpus", f: Flags{CPUs: "-0.5"}, wantErr: "invalid --cpus"},
+		{name: "cpu shares under the minimum", f: Flags{CPUShares: "1"}, wantErr: "invalid --cpu-shares"},
+		{name: "blkio under the minimum", f: Flags{BlkioWeight: "5"}, wantErr: "invalid --blkio-weight"},
 		{name: "NaN cpus", f: Flags{CPUs: "NaN"}, wantErr: "invalid --cpus"},
 		{name: "cpuset", f: Flags{CpusetMems: "a"}, wantErr: "invalid --cpuset-mems"},
-		{name: "zero pids", f: Flags{PidsLimit: "0"}, wantErr: "invalid --pids-limit"},
+		{name: "pids under -1", f: Flags{PidsLimit: "-2"}, wantErr: "invalid --pids-limit"},
 		{name: "blkio range", f: Flags{BlkioWeight: "1001"}, wantErr: "invalid --blkio-weight"},
 		{name: "rate", f: Flags{DeviceReadBps: []string{"/dev/sda"}}, wantErr: "DEVICE:RATE"},
 		{name: "cgroup-conf", f: Flags{CgroupConf: []string{"memory.high=50331648", "hugetlb.2MB.max=0"}}, check: func(l Limits) bool {
@@ -60,8 +69,81 @@ func TestSpec(t *testing.T) {
 	if got := strings.Join(l.Names(), ","); got != "--memory,--cpus,--cpu-shares,--pids-limit,--blkio-weight" {
 		t.Errorf("Names: %s", got)
 	}
-	if _, err := (Limits{DeviceReadBps: []Rate{{Path: "/dev/null", Rate: 1}}}).Spec(); err == nil || !strings.Contains(err.Error(), "not a block device") {
-		t.Errorf("a character device as a block device: %v", err)
+}
+
+// Device rates take the device's numbers as Docker does, from a
+// character device too; what is no device is refused.
+func TestSpecDevices(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "f")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		path         string
+		major, minor int64
+		wantErr      string
+	}{
+		{path: "/dev/null", major: 1, minor: 3},
+		{path: "/dev/zero", major: 1, minor: 5},
+		{path: file, wantErr: "is not a device"},
+		{path: "/dev/skiff-none", wantErr: "no such file"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			r, err := (Limits{DeviceReadBps: []Rate{{Path: tt.path, Rate: 1 << 20}}, DeviceWriteBps: []Rate{{Path: tt.path, Rate: 1}}}).Spec()
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("got %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			rd, wr := r.BlockIO.ThrottleReadBpsDevice, r.BlockIO.ThrottleWriteBpsDevice
+			if len(rd) != 1 || rd[0].Major != tt.major || rd[0].Minor != tt.minor || rd[0].Rate != 1<<20 || len(wr) != 1 || wr[0].Minor != tt.minor {
+				t.Errorf("read %+v write %+v, want %d:%d", rd, wr, tt.major, tt.minor)
+			}
+		})
+	}
+}
+
+// The kernel throttles only the numbers of its block devices: rates for
+// others are dropped, and named.
+func TestWithoutUnknownDevices(t *testing.T) {
+	sys := t.TempDir()
+	if err := os.WriteFile(filepath.Join(sys, "1:3"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	l := Limits{Memory: 64 << 20, DeviceReadBps: []Rate{{Path: "/dev/null", Rate: 1}, {Path: "/dev/zero", Rate: 1}},
+		DeviceWriteBps: []Rate{{Path: "/dev/zero", Rate: 1}, {Path: "/dev/skiff-none", Rate: 1}}}
+	tests := []struct {
+		name, sys, dropped, read, write string
+	}{
+		{name: "listed or not", sys: sys, dropped: "--device-read-bps /dev/zero (1:5),--device-write-bps /dev/zero (1:5)",
+			read: "/dev/null", write: "/dev/skiff-none"},
+		{name: "no list", sys: filepath.Join(sys, "none"), read: "/dev/null,/dev/zero", write: "/dev/zero,/dev/skiff-none"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			old := sysBlock
+			sysBlock = tt.sys
+			defer func() { sysBlock = old }()
+			kept, dropped := l.WithoutUnknownDevices()
+			paths := func(rs []Rate) string {
+				var p []string
+				for _, r := range rs {
+					p = append(p, r.Path)
+				}
+				return strings.Join(p, ",")
+			}
+			if got := strings.Join(dropped, ","); got != tt.dropped {
+				t.Errorf("dropped %q, want %q", got, tt.dropped)
+			}
+			if paths(kept.DeviceReadBps) != tt.read || paths(kept.DeviceWriteBps) != tt.write || kept.Memory != l.Memory {
+				t.Errorf("kept %+v", kept)
+			}
+		})
 	}
 }
 
@@ -108,6 +190,14 @@ func TestMerge(t *testing.T) {
 		{name: "reservation over the memory kept", f: Flags{MemoryReservation: "1g"}, wantErr: "must not exceed"},
 		{name: "memory under the reservation kept", f: Flags{Memory: "8m"}, wantErr: "must not exceed", from: &Limits{Memory: 64 << 20, MemoryReservation: 32 << 20}},
 		{name: "memory over the swap kept", f: Flags{Memory: "1g"}, wantErr: "at least --memory", from: &Limits{Memory: 64 << 20, MemorySwap: 128 << 20}},
+		// As Docker's update: zero is not given.
+		{name: "zeros keep the limits", f: Flags{Memory: "0", MemorySwap: "0", MemoryReservation: "0", CPUs: "0", CPUShares: "0", BlkioWeight: "0"},
+			from: &Limits{Memory: 64 << 20, MemorySwap: 128 << 20, MemoryReservation: 32 << 20, CPUs: 1, CPUShares: 512, BlkioWeight: 300},
+			check: func(l Limits) bool {
+				return l.Memory == 64<<20 && l.MemorySwap == 128<<20 && l.MemoryReservation == 32<<20 && l.CPUs == 1 && l.CPUShares == 512 && l.BlkioWeight == 300
+			}},
+		{name: "zero pids lifts the limit", f: Flags{PidsLimit: "0"}, check: func(l Limits) bool { return l.PidsLimit == -1 && l.Memory == 64<<20 }},
+		{name: "-1 pids lifts the limit", f: Flags{PidsLimit: "-1"}, check: func(l Limits) bool { return l.PidsLimit == -1 }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

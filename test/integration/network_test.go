@@ -414,7 +414,6 @@ func TestNetworkBadInput(t *testing.T) {
 		{[]string{"-p", "8080:80/sctp"}, "not supported"},
 		{[]string{"-p", "8080:80", "-p", "8080:81"}, "published twice"},
 		{[]string{"-p", "8080:80", "--network", "none"}, "cannot be published"},
-		{[]string{"-p", "8080:80", "--network", "host"}, "cannot be published"},
 		{[]string{"--network", "bogus"}, "No such network"},
 		{[]string{"--network", "no/such"}, "invalid --network"},
 		{[]string{"--network", "container:"}, "name the container"},
