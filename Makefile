@@ -3,10 +3,12 @@ GO        ?= go
 # Drivers skiff never picks: leaving them out keeps the binary small, and
 # libcontainer copies the binary it re-executes on every container start.
 TAGS      := exclude_graphdriver_btrfs exclude_graphdriver_zfs urfave_cli_no_docs
-VERSION   := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-COMMIT    := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
-LDFLAGS   := -s -w -X github.com/skiff-containers/skiff/internal/buildinfo.Version=$(VERSION) \
-             -X github.com/skiff-containers/skiff/internal/buildinfo.Commit=$(COMMIT)
+# The version is derived from the nearest release tag (vX.Y.Z) by
+# internal/buildinfo; with no tag (a fresh clone) it is buildinfo.Base-dev+COMMIT.
+DESCRIBE  := $(shell git describe --tags --long --always --dirty --match 'v[0-9]*' 2>/dev/null)
+COMMIT    := $(shell git rev-parse --short HEAD 2>/dev/null)
+LDFLAGS   := -s -w -X github.com/skiff-containers/skiff/internal/buildinfo.describe=$(DESCRIBE) \
+             -X github.com/skiff-containers/skiff/internal/buildinfo.stampedCommit=$(COMMIT)
 # The supervisor is linked statically (libseccomp, libc): it starts twice
 # per container (as itself and as libcontainer's init), and each dynamic
 # start loses half a millisecond to loading and relocation.

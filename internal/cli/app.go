@@ -143,7 +143,8 @@ func (s *session) app() *cli.App {
 	wireUsage(app.Commands)
 	wireExitCodes(app.Commands)
 	cli.VersionPrinter = func(c *cli.Context) {
-		fmt.Fprintf(c.App.Writer, "skiff version %s\n", c.App.Version)
+		// Docker's line: "Docker version 29.0.0, build 3d4129b".
+		fmt.Fprintf(c.App.Writer, "skiff version %s, build %s\n", c.App.Version, buildinfo.Commit)
 	}
 	return app
 }

@@ -3,12 +3,16 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"io"
+	"sort"
+	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/skiff-containers/skiff/internal/engine"
 	"github.com/skiff-containers/skiff/internal/format"
+	"github.com/skiff-containers/skiff/internal/report"
 )
 
 func (s *session) networkCommands() []*cli.Command {
@@ -111,18 +115,20 @@ func (s *session) networkCreate(c *cli.Context, labels []string) error {
 	return nil
 }
 
+// networkRow is a line of network ls; its fields are Docker's --format
+// keys, and its columns by default Docker's: NETWORK ID, NAME, DRIVER,
+// SCOPE. Subnet is skiff's own.
 type networkRow struct {
-	ID, Name, Driver, Subnet, Internal, CreatedAt string
+	ID, Name, Driver, Scope, IPv6, Internal, Labels, CreatedAt, Subnet string
 }
 
+const networkTable = "table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}"
+
 func (s *session) networkList(c *cli.Context) error {
-	var lister *format.Lister
-	var err error
-	if !c.Bool("quiet") {
-		def := "table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Subnet}}"
-		if lister, err = format.NewLister(s.io.Out, c.String("format"), def, map[string]string{"ID": "NETWORK ID"}); err != nil {
-			return usagef("%v", err)
-		}
+	o := networkListOptions{Quiet: c.Bool("quiet"), NoTrunc: c.Bool("no-trunc"), Format: c.String("format")}
+	// The format is checked before the store is opened.
+	if _, err := newNetworkLister(s.io.Out, o); err != nil {
+		return err
 	}
 	e, err := s.engine()
 	if err != nil {
@@ -132,17 +138,41 @@ func (s *session) networkList(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	return renderNetworks(s.io.Out, o, nets)
+}
+
+type networkListOptions struct {
+	Quiet, NoTrunc bool
+	Format         string
+}
+
+func newNetworkLister(w io.Writer, o networkListOptions) (*format.Lister, error) {
+	if o.Quiet {
+		return nil, nil
+	}
+	l, err := format.NewLister(w, o.Format, networkTable, map[string]string{"ID": "NETWORK ID"})
+	if err != nil {
+		return nil, usagef("%v", err)
+	}
+	return l, nil
+}
+
+// renderNetworks writes network ls: ids alone with Quiet, else rows.
+func renderNetworks(w io.Writer, o networkListOptions, nets []report.NetworkRow) error {
+	lister, err := newNetworkLister(w, o)
+	if err != nil {
+		return err
+	}
 	for _, n := range nets {
 		id := n.ID
-		if !c.Bool("no-trunc") {
+		if !o.NoTrunc && len(id) > 12 {
 			id = id[:12]
 		}
 		if lister == nil {
-			fmt.Fprintln(s.io.Out, id)
+			fmt.Fprintln(w, id)
 			continue
 		}
-		row := networkRow{ID: id, Name: n.Name, Driver: n.Driver, Subnet: n.Subnet, Internal: fmt.Sprint(n.Internal), CreatedAt: n.Created.Format(time.RFC3339)}
-		if err := lister.Row(row); err != nil {
+		if err := lister.Row(newNetworkRow(id, n)); err != nil {
 			return usagef("%v", err)
 		}
 	}
@@ -150,6 +180,30 @@ func (s *session) networkList(c *cli.Context) error {
 		return lister.Flush()
 	}
 	return nil
+}
+
+func newNetworkRow(id string, n report.NetworkRow) networkRow {
+	created := ""
+	if !n.Created.IsZero() { // the predefined networks were never created
+		created = n.Created.Format(time.RFC3339)
+	}
+	return networkRow{
+		ID: id, Name: n.Name, Driver: n.Driver, Scope: n.Scope, IPv6: "false", Internal: fmt.Sprint(n.Internal),
+		Labels: joinLabels(n.Labels), CreatedAt: created, Subnet: n.Subnet,
+	}
+}
+
+// joinLabels is Docker's Labels column: k=v pairs by key, comma-separated.
+func joinLabels(labels map[string]string) string {
+	keys := make([]string, 0, len(labels))
+	for k := range labels {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for i, k := range keys {
+		keys[i] = k + "=" + labels[k]
+	}
+	return strings.Join(keys, ",")
 }
 
 func (s *session) networkInspect(c *cli.Context) error {

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -86,7 +87,7 @@ func (s *session) unshareAction(c *cli.Context) error {
 	return nil
 }
 
-// VersionInfo is `skiff version` output.
+// VersionInfo is what `skiff version` says about skiff.
 type VersionInfo struct {
 	Version   string `json:"Version"`
 	GitCommit string `json:"GitCommit"`
@@ -95,10 +96,27 @@ type VersionInfo struct {
 	Arch      string `json:"Arch"`
 }
 
+// versionDoc is the document --format sees: Docker's and podman's shape,
+// {"Client": {...}} (skiff has no server), so {{.Client.Version}} works.
+// The client's fields are promoted too, for templates written for skiff's
+// earlier flat document ({{.Version}}); JSON shows Client alone.
+type versionDoc struct {
+	VersionInfo
+	Client VersionInfo
+}
+
+func (d versionDoc) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct{ Client VersionInfo }{d.Client})
+}
+
+func currentVersion() VersionInfo {
+	return VersionInfo{Version: buildinfo.Version, GitCommit: buildinfo.Commit, GoVersion: runtime.Version(), Os: runtime.GOOS, Arch: runtime.GOARCH}
+}
+
 func (s *session) versionAction(c *cli.Context) error {
-	v := VersionInfo{Version: buildinfo.Version, GitCommit: buildinfo.Commit, GoVersion: runtime.Version(), Os: runtime.GOOS, Arch: runtime.GOARCH}
+	v := currentVersion()
 	if spec := c.String("format"); spec != "" {
-		if err := format.Object(s.io.Out, spec, v); err != nil {
+		if err := format.Object(s.io.Out, spec, versionDoc{VersionInfo: v, Client: v}); err != nil {
 			return usagef("%v", err)
 		}
 		return nil

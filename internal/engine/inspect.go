@@ -2,6 +2,8 @@ package engine
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -65,7 +67,7 @@ func (e *Engine) InspectContainer(ctx context.Context, ref string, o InspectOpti
 			Cmd: c.Cmd, Image: c.Image, WorkingDir: c.WorkingDir, Entrypoint: c.Entrypoint,
 			Labels: c.Labels, StopSignal: c.StopSignalOrDefault(), StopTimeout: c.StopTimeout,
 		},
-		NetworkSettings: inspectNetwork(c, st),
+		NetworkSettings: e.inspectNetwork(c, st),
 	}
 	h := &ci.HostConfig
 	h.PortBindings = map[string][]report.InspectPort{}
@@ -158,27 +160,78 @@ func nonNil(s []string) []string {
 	return s
 }
 
-// inspectNetwork is where the container sits on its network, and its
-// published ports while it runs.
-func inspectNetwork(c *container.Container, st state.State) report.InspectNetwork {
+// inspectNetwork is where the container sits on its networks, and its
+// published ports while it runs. As in Docker, every network the
+// container is on has its entry from creation on; the addresses are there
+// while it runs.
+func (e *Engine) inspectNetwork(c *container.Container, st state.State) report.InspectNetwork {
 	n := report.InspectNetwork{Ports: map[string][]report.InspectPort{}, Networks: map[string]report.InspectEndpoint{}}
 	for _, p := range c.ExposedPorts {
 		n.Ports[p] = nil
 	}
-	if st.Status != container.StatusRunning {
-		return n
-	}
-	for _, p := range network.DecodeAll(st.Ports) {
-		ip := p.HostIP
-		if ip == "" {
-			ip = "0.0.0.0"
+	running := st.Status == container.StatusRunning
+	if running {
+		for _, p := range network.DecodeAll(st.Ports) {
+			ip := p.HostIP
+			if ip == "" {
+				ip = "0.0.0.0"
+			}
+			n.Ports[p.Key()] = append(n.Ports[p.Key()], report.InspectPort{HostIp: ip, HostPort: strconv.Itoa(p.HostPort)})
 		}
-		n.Ports[p.Key()] = append(n.Ports[p.Key()], report.InspectPort{HostIp: ip, HostPort: strconv.Itoa(p.HostPort)})
 	}
-	if c.Host.NetworkMode == network.ModeSlirp {
-		ep := report.InspectEndpoint{IPAddress: network.SlirpIP, IPPrefixLen: 24, Gateway: network.SlirpGateway}
-		n.IPAddress, n.IPPrefixLen, n.Gateway = ep.IPAddress, ep.IPPrefixLen, ep.Gateway
-		n.Networks[network.ModeSlirp] = ep
+	// The mode's own network (slirp4netns, none, host); a container
+	// sharing another's namespace has none, as in Docker.
+	if p := network.PredefinedNamed(c.Host.NetworkMode); p != nil {
+		ep := report.InspectEndpoint{NetworkID: p.ID}
+		if running {
+			ep.EndpointID = endpointID(c.ID, p.ID)
+			if p.Name == network.ModeSlirp {
+				ep.IPAddress, ep.IPPrefixLen, ep.Gateway = network.SlirpIP, 24, network.SlirpGateway
+				n.IPAddress, n.IPPrefixLen, n.Gateway = ep.IPAddress, ep.IPPrefixLen, ep.Gateway
+			}
+		}
+		n.Networks[p.Name] = ep
+	}
+	for _, na := range c.Host.Networks {
+		n.Networks[na.Name] = e.userEndpoint(c, na, running)
 	}
 	return n
+}
+
+// userEndpoint is the container's entry for a user-defined network: the
+// configuration, and the address its member record holds while it runs.
+func (e *Engine) userEndpoint(c *container.Container, na container.NetAttach, running bool) report.InspectEndpoint {
+	ep := report.InspectEndpoint{Aliases: na.Aliases}
+	if na.IP != "" {
+		ep.IPAMConfig = &report.InspectIPAMConfig{IPv4Address: na.IP}
+	}
+	// A network that cannot be read is shown by name alone: inspect
+	// still describes the container.
+	net, err := e.m.Networks.Get(na.Name)
+	if err != nil {
+		return ep
+	}
+	ep.NetworkID = net.ID
+	if !running {
+		return ep
+	}
+	live, err := e.m.NetworkMembers(net)
+	if err != nil {
+		return ep
+	}
+	for _, mem := range live {
+		if mem.Container == c.ID {
+			ep.EndpointID = endpointID(c.ID, net.ID)
+			ep.IPAddress, ep.IPPrefixLen, ep.Gateway = mem.IP, net.Prefix().Bits(), net.Gateway
+			ep.DNSNames = mem.Names()
+		}
+	}
+	return ep
+}
+
+// endpointID names a running container's place on a network; skiff keeps
+// no endpoint objects, so it is derived, and the same at every start.
+func endpointID(containerID, networkID string) string {
+	sum := sha256.Sum256([]byte(containerID + "/" + networkID))
+	return hex.EncodeToString(sum[:])
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/skiff-containers/skiff/internal/container"
@@ -63,16 +64,24 @@ func parseLabels(field string, specs []string) (map[string]string, error) {
 	return out, nil
 }
 
-// network finds a network by name, id or id prefix.
+// network finds a network by name, id or id prefix: a predefined one
+// (slirp4netns, none, host) or the user's.
 func (e *Engine) network(ref string) (*network.Network, error) {
+	if n := network.PredefinedNamed(ref); n != nil {
+		return n, nil
+	}
 	n, err := e.m.Networks.Get(ref)
 	if errors.Is(err, network.ErrNotFound) {
+		if n := network.PredefinedRef(ref); n != nil {
+			return n, nil
+		}
 		return nil, &NotFoundError{What: "network", Ref: ref}
 	}
 	return n, classify(err)
 }
 
-// Networks lists the user-defined networks, by name.
+// Networks lists the predefined networks with the user's, by name, as
+// Docker lists its bridge, host and none with the user's.
 func (e *Engine) Networks(ctx context.Context) ([]report.NetworkRow, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -81,12 +90,18 @@ func (e *Engine) Networks(ctx context.Context) ([]report.NetworkRow, error) {
 	if err != nil {
 		return nil, classify(err)
 	}
+	nets = append(network.Predefined(), nets...)
+	sort.SliceStable(nets, func(i, j int) bool { return nets[i].Name < nets[j].Name })
 	rows := make([]report.NetworkRow, 0, len(nets))
 	for _, n := range nets {
-		rows = append(rows, report.NetworkRow{ID: n.ID, Name: n.Name, Driver: n.Driver, Subnet: n.Subnet, Internal: n.Internal, Created: n.Created})
+		rows = append(rows, report.NetworkRow{ID: n.ID, Name: n.Name, Driver: n.Driver, Scope: scopeLocal, Subnet: n.Subnet, Internal: n.Internal, Labels: n.Labels, Created: n.Created})
 	}
 	return rows, nil
 }
+
+// scopeLocal is Docker's scope of a network on one host: skiff has no
+// other.
+const scopeLocal = "local"
 
 // InspectNetwork describes a network and the running containers on it.
 func (e *Engine) InspectNetwork(ctx context.Context, ref string) (*report.Network, error) {
@@ -97,13 +112,10 @@ func (e *Engine) InspectNetwork(ctx context.Context, ref string) (*report.Networ
 	if err != nil {
 		return nil, err
 	}
-	ni := &report.Network{
-		Name: n.Name, Id: n.ID, Created: n.Created, Driver: n.Driver, Internal: n.Internal, Labels: n.Labels,
-		IPAM:       report.NetworkIPAM{Driver: "default", Config: []map[string]string{{"Subnet": n.Subnet, "Gateway": n.Gateway}}},
-		Containers: map[string]report.NetworkEndpoint{},
-	}
-	if ni.Labels == nil {
-		ni.Labels = map[string]string{}
+	ni := networkDoc(n)
+	if network.IsPredefined(n) {
+		e.modeMembers(n, ni.Containers)
+		return ni, nil
 	}
 	// Members that cannot be read leave the list empty, as for a network
 	// not in use: the network itself is still described.
@@ -114,6 +126,51 @@ func (e *Engine) InspectNetwork(ctx context.Context, ref string) (*report.Networ
 		}
 	}
 	return ni, nil
+}
+
+// networkDoc is a network's inspect document without its containers.
+func networkDoc(n *network.Network) *report.Network {
+	ni := &report.Network{
+		Name: n.Name, Id: n.ID, Created: n.Created, Scope: scopeLocal, Driver: n.Driver, Internal: n.Internal, Labels: n.Labels,
+		IPAM:       report.NetworkIPAM{Driver: "default", Config: []map[string]string{}},
+		Containers: map[string]report.NetworkEndpoint{},
+	}
+	// Docker's none and host have no addresses: an empty Config.
+	if n.Subnet != "" {
+		ni.IPAM.Config = append(ni.IPAM.Config, map[string]string{"Subnet": n.Subnet, "Gateway": n.Gateway})
+	}
+	if ni.Labels == nil {
+		ni.Labels = map[string]string{}
+	}
+	return ni
+}
+
+// modeMembers adds the running containers of a predefined network's mode
+// to out; containers that cannot be read are left out, as above.
+func (e *Engine) modeMembers(n *network.Network, out map[string]report.NetworkEndpoint) {
+	ctrs, err := e.m.Containers.List()
+	if err != nil {
+		return
+	}
+	for _, c := range ctrs {
+		if c.Host.NetworkMode != n.Name {
+			continue
+		}
+		if st, err := c.State(); err != nil || st.Status != container.StatusRunning {
+			continue
+		}
+		ep := report.NetworkEndpoint{Name: c.Name}
+		if n.Name == network.ModeSlirp {
+			ep.IPv4Address = network.SlirpIP + "/24"
+		}
+		out[c.ID] = ep
+	}
+}
+
+// predefinedError refuses to change a predefined network, as Docker
+// refuses to remove its bridge, host and none.
+func predefinedError(n *network.Network, why string) error {
+	return &kindError{kinds: []error{ErrConflict}, err: fmt.Errorf("%s is a pre-defined network: %s", n.Name, why)}
 }
 
 // RemoveNetworks removes each network that no container is on.
@@ -130,6 +187,9 @@ func (e *Engine) RemoveNetworks(ctx context.Context, refs []string) []Result {
 }
 
 func (e *Engine) removeNetwork(ref string) error {
+	if n, err := e.network(ref); err == nil && network.IsPredefined(n) {
+		return predefinedError(n, "it cannot be removed")
+	}
 	err := e.m.RemoveNetwork(ref)
 	if errors.Is(err, network.ErrNotFound) {
 		return &NotFoundError{What: "network", Ref: ref}
@@ -197,6 +257,9 @@ func (e *Engine) networkAndContainer(ctx context.Context, net, ctr string) (*con
 	n, err := e.network(net)
 	if err != nil {
 		return nil, nil, err
+	}
+	if network.IsPredefined(n) {
+		return nil, nil, predefinedError(n, "a container gets it with --network at create; connect and disconnect are for user-defined networks")
 	}
 	return c, n, nil
 }

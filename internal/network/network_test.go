@@ -239,3 +239,42 @@ func TestNameFiles(t *testing.T) {
 		})
 	}
 }
+
+// The predefined networks have fixed, distinct 64-digit ids, are found by
+// name, id and id prefix, and their names cannot be taken by the user.
+func TestPredefined(t *testing.T) {
+	ids := map[string]bool{}
+	for _, n := range Predefined() {
+		if len(n.ID) != 64 || strings.Trim(n.ID, "0123456789abcdef") != "" || ids[n.ID] {
+			t.Errorf("%s: id %q", n.Name, n.ID)
+		}
+		ids[n.ID] = true
+		if n.ID != predefinedID(n.Name) {
+			t.Errorf("%s: id %s is not the fixed one", n.Name, n.ID)
+		}
+		for _, ref := range []string{n.Name, n.ID, n.ID[:12]} {
+			if p := PredefinedRef(ref); p == nil || p.Name != n.Name || !IsPredefined(p) {
+				t.Errorf("PredefinedRef(%s) = %+v", ref, p)
+			}
+		}
+		if _, err := NewStore(t.TempDir()).Create(CreateOptions{Name: n.Name}); err == nil {
+			t.Errorf("a user network may be named %s", n.Name)
+		}
+	}
+	for _, tc := range []struct {
+		name, driver string
+	}{{ModeHost, "host"}, {ModeNone, "null"}, {ModeSlirp, "slirp4netns"}} {
+		if n := PredefinedNamed(tc.name); n == nil || n.Driver != tc.driver {
+			t.Errorf("PredefinedNamed(%s) = %+v, want driver %s", tc.name, n, tc.driver)
+		}
+	}
+	for _, ref := range []string{"bridge", "backend", "", "ab"} {
+		if p := PredefinedRef(ref); p != nil {
+			t.Errorf("PredefinedRef(%q) = %s", ref, p.Name)
+		}
+	}
+	// A user's network of the same name as a predefined one's is not it.
+	if IsPredefined(&Network{Name: ModeNone, ID: strings.Repeat("1", 64)}) {
+		t.Error("IsPredefined takes a name alone")
+	}
+}

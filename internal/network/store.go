@@ -143,7 +143,7 @@ func (s *Store) Create(o CreateOptions) (*Network, error) {
 	}
 	id := make([]byte, 32)
 	_, _ = rand.Read(id)
-	n := &Network{Name: o.Name, ID: hex.EncodeToString(id), Driver: "bridge", Subnet: subnet.String(), Gateway: gw.String(),
+	n := &Network{Name: o.Name, ID: hex.EncodeToString(id), Driver: DriverBridge, Subnet: subnet.String(), Gateway: gw.String(),
 		Internal: o.Internal, Labels: o.Labels, Created: time.Now().UTC()}
 	data, err := json.MarshalIndent(n, "", "  ")
 	if err != nil {

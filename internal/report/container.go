@@ -130,11 +130,30 @@ type InspectNetwork struct {
 	Networks    map[string]InspectEndpoint
 }
 
-// InspectEndpoint is a container's place on one network.
+// InspectEndpoint is a container's place on one network, Docker's
+// EndpointSettings: what is configured (NetworkID, Aliases, IPAMConfig)
+// from creation on, the addresses while the container runs.
 type InspectEndpoint struct {
-	IPAddress   string
-	IPPrefixLen int
-	Gateway     string
+	IPAMConfig          *InspectIPAMConfig
+	Links               []string
+	Aliases             []string
+	MacAddress          string
+	DriverOpts          map[string]string
+	GwPriority          int
+	NetworkID           string
+	EndpointID          string
+	Gateway             string
+	IPAddress           string
+	IPPrefixLen         int
+	IPv6Gateway         string
+	GlobalIPv6Address   string
+	GlobalIPv6PrefixLen int
+	DNSNames            []string
+}
+
+// InspectIPAMConfig is the address asked for on a network (--ip).
+type InspectIPAMConfig struct {
+	IPv4Address string `json:",omitempty"`
 }
 
 // ContainerRow is one line of the container list (`ps`); the field names

@@ -7,6 +7,7 @@ type Network struct {
 	Name       string
 	Id         string //nolint:revive // Docker's spelling
 	Created    time.Time
+	Scope      string
 	Driver     string
 	Internal   bool
 	IPAM       NetworkIPAM
@@ -27,9 +28,10 @@ type NetworkEndpoint struct {
 	Aliases     []string
 }
 
-// NetworkRow is a network in a list.
+// NetworkRow is a network in a list. Scope is Docker's: always "local".
 type NetworkRow struct {
-	ID, Name, Driver, Subnet string
-	Internal                 bool
-	Created                  time.Time
+	ID, Name, Driver, Scope, Subnet string
+	Internal                        bool
+	Labels                          map[string]string
+	Created                         time.Time
 }

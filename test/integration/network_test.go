@@ -452,7 +452,7 @@ func TestUserNetworks(t *testing.T) {
 	sb.Fails("overlaps the default network", "network", "create", "--subnet", "10.0.0.0/16", "x")
 	sb.Fails("already exists", "network", "create", "backend")
 	sb.Fails("invalid network name", "network", "create", "host")
-	if out := sb.OK("network", "ls", "--format", "{{.Name}} {{.Subnet}}").Out; out != "backend 10.89.0.0/24\nfront 10.90.0.0/24\nsealed 10.99.0.0/24\n" {
+	if out := sb.OK("network", "ls", "--format", "{{.Name}} {{.Subnet}}").Out; out != "backend 10.89.0.0/24\nfront 10.90.0.0/24\nhost \nnone \nsealed 10.99.0.0/24\nslirp4netns 10.0.2.0/24\n" {
 		t.Errorf("network ls: %q", out)
 	}
 	if out := sb.OK("network", "inspect", "-f", "{{.Internal}} {{.Labels.team}}", "backend", "sealed").Out; out != "false a\ntrue <no value>\n" {
@@ -542,8 +542,8 @@ func TestUserNetworks(t *testing.T) {
 	if out := sb.OK("network", "prune", "-f").Out; out != "backend\nfront\nsealed\n" {
 		t.Errorf("network prune: %q", out)
 	}
-	if out := sb.OK("network", "ls", "-q").Out; out != "" {
-		t.Errorf("networks left: %q", out)
+	if out := sb.OK("network", "ls", "--format", "{{.Name}}").Out; out != "host\nnone\nslirp4netns\n" {
+		t.Errorf("networks left beside the predefined ones: %q", out)
 	}
 	sb.FailsWith(1, "No such network", "network", "rm", "backend")
 }

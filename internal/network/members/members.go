@@ -189,6 +189,16 @@ func LeaveAll(root, id string) {
 	}
 }
 
+// Names are what the member's peers reach it by: its name, its host name
+// and its aliases.
+func (m Member) Names() []string {
+	names := []string{m.Name}
+	if m.Hostname != "" && m.Hostname != m.Name {
+		names = append(names, m.Hostname)
+	}
+	return append(names, m.Aliases...)
+}
+
 const marker = "# skiff network "
 
 // header starts the network's section in hosts files; the network is
@@ -202,12 +212,7 @@ func (d Dir) WritePeers(live []Member) {
 	var sec strings.Builder
 	sec.WriteString(d.header())
 	for _, m := range live {
-		names := []string{m.Name}
-		if m.Hostname != "" && m.Hostname != m.Name {
-			names = append(names, m.Hostname)
-		}
-		names = append(names, m.Aliases...)
-		sec.WriteString(m.IP + "\t" + strings.Join(names, " ") + "\n")
+		sec.WriteString(m.IP + "\t" + strings.Join(m.Names(), " ") + "\n")
 	}
 	for _, m := range live {
 		data, err := os.ReadFile(m.Hosts)
