@@ -61,10 +61,10 @@ func TestNetworkList(t *testing.T) {
 		}
 
 		for _, name := range []string{"none", "host", "slirp4netns"} {
-			sb.Fails("pre-defined network", "network", "rm", name)
+			sb.FailsWith(1, "pre-defined network", "network", "rm", name)
 		}
 		sb.OK("create", "--name", "c", "--network", "none", "bb", "true")
-		sb.Fails("pre-defined network", "network", "connect", "slirp4netns", "c")
+		sb.FailsWith(1, "pre-defined network", "network", "connect", "slirp4netns", "c")
 		sb.OK("rm", "c")
 		if out := sb.OK("network", "prune", "-f").Out; out != "mynet\n" {
 			t.Errorf("network prune: %q", out)
