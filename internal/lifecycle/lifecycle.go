@@ -266,10 +266,15 @@ func (m *Manager) launch(c *container.Container, rootfs string, o StartOptions) 
 			return nil, fmt.Errorf("bind mount source %s: %w", mt.Source, fserr.Cause(err))
 		}
 	}
+	callerCaps, err := runspec.ReadCallerCaps()
+	if err != nil {
+		return nil, err
+	}
 	spec, err := runspec.Build(runspec.Options{
 		Args: args, Env: env, Cwd: cwd, UID: uid, GID: gid, AddGroups: groups,
 		Hostname: c.Hostname, Domainname: c.Domainname, Terminal: c.Tty,
 		CapAdd: c.Host.CapAdd, CapDrop: c.Host.CapDrop, Privileged: c.Host.Privileged,
+		BoundingCaps:    callerCaps.Bounding,
 		NoNewPrivileges: c.NoNewPrivileges, ReadOnly: c.Host.ReadonlyRootfs,
 		Mounts: mounts, EtcFiles: etc,
 		HostNetwork:   c.Host.NetworkMode == network.ModeHost,
@@ -289,6 +294,9 @@ func (m *Manager) launch(c *container.Container, rootfs string, o StartOptions) 
 		return nil, err
 	}
 	spec.Process.OOMScoreAdj = c.Host.OOMScoreAdj
+	if missing := runspec.Unavailable(c.Host.CapAdd, callerCaps.Bounding); len(missing) > 0 {
+		warnings = append(warnings, fmt.Sprintf("the container runs without %s, which skiff itself lacks here (not in its bounding set)", strings.Join(missing, ", ")))
+	}
 	l := &supervisor.Launch{
 		ID:              c.ID,
 		Spec:            spec,
@@ -637,6 +645,12 @@ func (m *Manager) Exec(c *container.Container, o ExecOptions) (*supervisor.Proce
 	if err != nil {
 		return nil, err
 	}
+	// As the container's own, within what the caller can pass on.
+	callerCaps, err := runspec.ReadCallerCaps()
+	if err != nil {
+		return nil, err
+	}
+	caps = runspec.Within(caps, callerCaps.Bounding)
 	e := supervisor.Exec{
 		ID: c.ID, RuntimeRoot: c.RuntimeRoot(), Args: o.Args, Env: env, Cwd: cwd,
 		UID: uid, GID: gid, AddGroups: groups, Tty: o.Tty, Stdin: o.Stdin, Attach: !o.Detach,

@@ -54,6 +54,9 @@ type Options struct {
 
 	CapAdd, CapDrop []string
 	Privileged      bool
+	// BoundingCaps are the capabilities the caller can pass on (its
+	// bounding set); the container gets none outside them. Nil: all.
+	BoundingCaps    []string
 	NoNewPrivileges bool
 	ReadOnly        bool
 	Mounts          []Mount
@@ -248,8 +251,15 @@ func NormalizeCap(c string) (string, error) {
 	return u, nil
 }
 
+// capabilities are the container's: those its options ask for that the
+// caller can pass on. --privileged and --cap-add ALL mean every one the
+// caller has, as in Docker and podman.
 func capabilities(o Options) ([]string, error) {
-	return Caps(o.Privileged, o.CapAdd, o.CapDrop)
+	caps, err := Caps(o.Privileged, o.CapAdd, o.CapDrop)
+	if err != nil {
+		return nil, err
+	}
+	return Within(caps, o.BoundingCaps), nil
 }
 
 // Caps is the capability set for the given options.
@@ -278,13 +288,18 @@ func Caps(privileged bool, capAdd, capDrop []string) ([]string, error) {
 		if err != nil {
 			return nil, fmt.Errorf("--cap-add: %w", err)
 		}
-		if n == "ALL" {
-			for _, a := range AllCaps {
-				set[a] = true
-			}
-			continue
-		}
 		set[n] = true
+	}
+	if set["ALL"] {
+		// As in Docker: every capability but those dropped.
+		clear(set)
+		for _, a := range AllCaps {
+			set[a] = true
+		}
+		for _, c := range o.CapDrop {
+			n, _ := NormalizeCap(c)
+			delete(set, n)
+		}
 	}
 	out := make([]string, 0, len(set))
 	for c := range set {
