@@ -20,6 +20,7 @@ type createFlags struct {
 	env, envFile, volume, tmpfs, capAdd, capDrop, securityOpt, label, logOpt *multi
 	publish, expose, dns, dnsSearch, dnsOption, addHost, networkAlias        *multi
 	attach                                                                   *multi
+	ulimit, deviceCgroupRule                                                 *multi
 	limits                                                                   limitLists
 	flags                                                                    []cli.Flag
 }
@@ -51,6 +52,8 @@ func newCreateFlags(run bool) *createFlags {
 	f.addHost = add("add-host", "", "add NAME:IP to /etc/hosts (IP may be host-gateway)")
 	f.networkAlias = add("network-alias", "", "another name for the container on its user-defined network")
 	f.attach = add("attach", "a", "attach to STDIN, STDOUT or STDERR only (default: stdout and stderr, and stdin with -i)")
+	f.ulimit = add("ulimit", "", "set a resource limit NAME=SOFT[:HARD], such as nofile=1024:2048 (-1: unlimited)")
+	f.deviceCgroupRule = add("device-cgroup-rule", "", "allow devices in the container's device cgroup, such as 'c 1:3 rwm' (as root)")
 	lf, lists := limitFlags()
 	extra = append(extra, lf...)
 	f.limits = lists
@@ -68,6 +71,8 @@ func newCreateFlags(run bool) *createFlags {
 		&cli.StringFlag{Name: "log-driver", Value: "json-file", Usage: "where the output goes: json-file (read by logs), journald, passthrough (the caller's own stdout and stderr, as under a systemd unit) or none"},
 		&cli.StringFlag{Name: "sdnotify", Value: "supervisor", Usage: "under a systemd unit with Type=notify: supervisor (READY once the container runs, the supervisor as MAINPID), container (the container's program sends READY itself) or ignore"},
 		&cli.StringFlag{Name: "restart", Value: "no", Usage: "restart the container when it exits: no, on-failure[:N], always or unless-stopped (until stopped with skiff stop)"},
+		&cli.StringFlag{Name: "cgroupns", Usage: "cgroup namespace: host, or private (its own; the default on cgroup v2)"},
+		&cli.StringFlag{Name: "kernel-memory", Usage: "deprecated and ignored, as in Docker"},
 		&cli.BoolFlag{Name: "strict-limits", Usage: "refuse to start where the limits cannot apply (default: run without them and warn)"},
 		&cli.StringFlag{Name: "userns", Value: "host", Usage: "user namespace: host (skiff's own), or auto (as root: a range of its own from /etc/subuid's \"containers\")"},
 		&cli.BoolFlag{Name: "read-only", Usage: "mount the root file system read-only"},
@@ -136,7 +141,9 @@ func createOptions(c *cli.Context, f *createFlags) (engine.CreateOptions, error)
 		Tty: c.Bool("tty"), OpenStdin: c.Bool("interactive"), AutoRemove: c.Bool("rm"),
 		StopSignal: c.String("stop-signal"),
 		CapAdd:     f.capAdd.values, CapDrop: f.capDrop.values, SecurityOpt: f.securityOpt.values,
-		Pull: c.String("pull"), Platform: c.String("platform"), Replace: c.Bool("replace"), CIDFile: c.String("cidfile"),
+		Ulimits: f.ulimit.values, CgroupNS: c.String("cgroupns"), DeviceCgroupRules: f.deviceCgroupRule.values,
+		KernelMemory: c.String("kernel-memory"),
+		Pull:         c.String("pull"), Platform: c.String("platform"), Replace: c.Bool("replace"), CIDFile: c.String("cidfile"),
 		CreateCommand: append([]string{}, os.Args...),
 		Attach:        f.attach.values,
 	}
@@ -163,7 +170,8 @@ var optionFlags = map[string]string{
 	"Tty": "-t", "AutoRemove": "--rm", "StopSignal": "--stop-signal", "StopTimeout": "--stop-timeout",
 	"CapAdd": "--cap-add", "CapDrop": "--cap-drop", "SecurityOpt": "--security-opt", "Pull": "--pull",
 	"Platform": "--platform", "Replace": "--replace", "CIDFile": "--cidfile", "DetachKeys": "--detach-keys",
-	"Attach": "--attach",
+	"Attach":  "--attach",
+	"Ulimits": "--ulimit", "CgroupNS": "--cgroupns", "DeviceCgroupRules": "--device-cgroup-rule", "KernelMemory": "--kernel-memory",
 }
 
 // optionNames are the fields the engine's reasons name (as in "needs

@@ -70,6 +70,9 @@ func TestCreateOptionsFromFlags(t *testing.T) {
 		{[]string{"--cap-add", "NET_ADMIN", "--cap-drop", "ALL", "--security-opt", "no-new-privileges", "bb"}, func(o engine.CreateOptions) any {
 			return [][]string{o.CapAdd, o.CapDrop, o.SecurityOpt}
 		}, [][]string{{"NET_ADMIN"}, {"ALL"}, {"no-new-privileges"}}},
+		{[]string{"--ulimit", "nofile=1024:2048", "--ulimit", "nproc=10", "--cgroupns", "private", "--device-cgroup-rule", "c 1:3 rwm", "--kernel-memory", "10m", "bb"}, func(o engine.CreateOptions) any {
+			return []any{o.Ulimits, o.CgroupNS, o.DeviceCgroupRules, o.KernelMemory}
+		}, []any{[]string{"nofile=1024:2048", "nproc=10"}, "private", []string{"c 1:3 rwm"}, "10m"}},
 		{[]string{"--log-driver", "journald", "--log-opt", "tag=x", "--sdnotify", "container", "--restart", "always", "--userns", "auto", "--pull", "never", "--platform", "linux/arm64", "--cidfile", "/c", "--stop-signal", "SIGINT", "-w", "/w", "-u", "1:2", "--hostname", "h", "--domainname", "d", "bb"}, func(o engine.CreateOptions) any {
 			return []any{o.LogDriver, o.LogOpts, o.SDNotify, o.Restart, o.Userns, o.Pull, o.Platform, o.CIDFile, o.StopSignal, o.Workdir, o.User, o.Hostname, o.Domainname}
 		}, []any{"journald", []string{"tag=x"}, "container", "always", "auto", "never", "linux/arm64", "/c", "SIGINT", "/w", "1:2", "h", "d"}},

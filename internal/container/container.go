@@ -128,6 +128,29 @@ type HostConfig struct {
 	OOMScoreAdj  *int             `json:"oomScoreAdj,omitempty"`
 	// RestartPolicy is --restart's, carried out by the container's monitor.
 	RestartPolicy restart.Policy `json:"restartPolicy,omitzero"`
+	// Ulimits are the container's own resource limits (its others are
+	// its starter's), one per name.
+	Ulimits []Ulimit `json:"ulimits,omitempty"`
+	// CgroupnsMode is CgroupnsHost or CgroupnsPrivate; empty (a record of
+	// an older skiff) is the host's.
+	CgroupnsMode string `json:"cgroupnsMode,omitempty"`
+	// DeviceCgroupRules are device cgroup rules ("c 1:3 rwm") allowed on
+	// top of the defaults.
+	DeviceCgroupRules []string `json:"deviceCgroupRules,omitempty"`
+}
+
+// Cgroup namespace modes, as Docker names them.
+const (
+	CgroupnsHost    = "host"
+	CgroupnsPrivate = "private"
+)
+
+// Ulimit is one resource limit, as Docker's inspect shows it; -1 is
+// unlimited.
+type Ulimit struct {
+	Name string `json:"name"`
+	Soft int64  `json:"soft"`
+	Hard int64  `json:"hard"`
 }
 
 // NetAttach is a container's place on a user-defined network.

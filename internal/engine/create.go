@@ -89,6 +89,15 @@ type CreateOptions struct {
 	CapAdd         []string
 	CapDrop        []string
 	SecurityOpt    []string // no-new-privileges[:true|false]
+	// Ulimits are NAME=SOFT[:HARD] ("nofile=1024:2048"; -1 unlimited).
+	Ulimits []string
+	// CgroupNS is host or private ("": private on cgroup v2, host on v1).
+	CgroupNS string
+	// DeviceCgroupRules are "TYPE MAJOR:MINOR ACCESS" ("c 1:3 rwm").
+	DeviceCgroupRules []string
+	// KernelMemory is Docker's deprecated kernel memory limit: checked,
+	// then ignored with a warning.
+	KernelMemory string
 	// Pull is the policy: missing (""), always or never; Platform is
 	// OS/ARCH[/VARIANT] ("" is the host's, and not held against a local
 	// image).
@@ -301,6 +310,11 @@ func parseCreate(o CreateOptions, who caller) (*createPlan, error) {
 	if cfg.Host.CapDrop, err = checkCaps("CapDrop", o.CapDrop); err != nil {
 		return nil, err
 	}
+	hostWarnings, err := parseHostOptions(o, who.rootless, &cfg.Host)
+	if err != nil {
+		return nil, err
+	}
+	p.warnings = append(p.warnings, hostWarnings...)
 	for _, so := range o.SecurityOpt {
 		switch so {
 		case "no-new-privileges", "no-new-privileges:true", "no-new-privileges=true":

@@ -74,6 +74,10 @@ func TestParseCreateRefuses(t *testing.T) {
 		{"alias without a user network", func(o *CreateOptions) { o.NetworkAliases = []string{"a"} }, false, "NetworkAliases"},
 		{"ip", func(o *CreateOptions) { o.Network, o.IP = "backend", "::1" }, false, "IP"},
 		{"attach", func(o *CreateOptions) { o.Attach = []string{"stdout", "stdio"} }, false, "Attach"},
+		{"ulimit", func(o *CreateOptions) { o.Ulimits = []string{"nofile=2:1"} }, false, "Ulimits"},
+		{"cgroupns", func(o *CreateOptions) { o.CgroupNS = "none" }, false, "CgroupNS"},
+		{"device rule rootless", func(o *CreateOptions) { o.DeviceCgroupRules = []string{"c 1:3 rwm"} }, true, "DeviceCgroupRules"},
+		{"kernel memory", func(o *CreateOptions) { o.KernelMemory = "-5" }, false, "KernelMemory"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -90,6 +90,7 @@ func (e *Engine) InspectContainer(ctx context.Context, ref string, o InspectOpti
 	if c.Host.OOMScoreAdj != nil {
 		h.OomScoreAdj = *c.Host.OOMScoreAdj
 	}
+	inspectHostOptions(h, c.Host)
 	h.Dns, h.DnsSearch, h.DnsOptions, h.ExtraHosts = nonNil(c.Host.DNS), nonNil(c.Host.DNSSearch), nonNil(c.Host.DNSOptions), nonNil(c.Host.ExtraHosts)
 	ci.Config.Domainname = c.Domainname
 	if len(c.ExposedPorts) > 0 {

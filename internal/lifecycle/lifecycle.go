@@ -270,11 +270,16 @@ func (m *Manager) launch(c *container.Container, rootfs string, o StartOptions) 
 	if err != nil {
 		return nil, err
 	}
+	host, err := hostSpec(c)
+	if err != nil {
+		return nil, err
+	}
 	spec, err := runspec.Build(runspec.Options{
 		Args: args, Env: env, Cwd: cwd, UID: uid, GID: gid, AddGroups: groups,
 		Hostname: c.Hostname, Domainname: c.Domainname, Terminal: c.Tty,
 		CapAdd: c.Host.CapAdd, CapDrop: c.Host.CapDrop, Privileged: c.Host.Privileged,
-		BoundingCaps:    callerCaps.Bounding,
+		BoundingCaps: callerCaps.Bounding,
+		Rlimits:      host.Rlimits, CgroupNS: host.CgroupNS, DeviceRules: host.DeviceRules,
 		NoNewPrivileges: c.NoNewPrivileges, ReadOnly: c.Host.ReadonlyRootfs,
 		Mounts: mounts, EtcFiles: etc,
 		HostNetwork:   c.Host.NetworkMode == network.ModeHost,
@@ -656,6 +661,11 @@ func (m *Manager) Exec(c *container.Container, o ExecOptions) (*supervisor.Proce
 		UID: uid, GID: gid, AddGroups: groups, Tty: o.Tty, Stdin: o.Stdin, Attach: !o.Detach,
 		Rows: o.Rows, Cols: o.Cols, Caps: caps, NoNewPrivileges: c.NoNewPrivileges,
 	}
+	host, err := hostSpec(c)
+	if err != nil {
+		return nil, err
+	}
+	e.Rlimits = host.Rlimits
 	f, err := os.CreateTemp(c.RunDir, "exec-*.json")
 	if err != nil {
 		return nil, err

@@ -81,6 +81,16 @@ type InspectHostConfig struct {
 	OomScoreAdj       int
 	CgroupConf        map[string]string
 	RestartPolicy     InspectRestartPolicy
+	Ulimits           []InspectUlimit
+	CgroupnsMode      string
+	DeviceCgroupRules []string
+}
+
+// InspectUlimit is one ulimit, as Docker shows it (-1 is unlimited).
+type InspectUlimit struct {
+	Name string
+	Hard int64
+	Soft int64
 }
 
 // InspectRestartPolicy is the restart policy, as Docker shows it.

@@ -83,6 +83,14 @@ type Options struct {
 	// UserNS gives the container a user namespace of its own with these
 	// mappings (skiff as root with --userns).
 	UIDMappings, GIDMappings []specs.LinuxIDMapping
+	// Rlimits are the process's resource limits (its others are the
+	// caller's).
+	Rlimits []specs.POSIXRlimit
+	// CgroupNS gives the container a cgroup namespace of its own, rooted
+	// at its cgroup.
+	CgroupNS bool
+	// DeviceRules are device cgroup rules added to the defaults.
+	DeviceRules []specs.LinuxDeviceCgroup
 }
 
 // Build returns the spec. Root.Path is left for the caller: the rootfs is
@@ -104,6 +112,7 @@ func Build(o Options) (*specs.Spec, error) {
 			Cwd:             o.Cwd,
 			User:            specs.User{UID: o.UID, GID: o.GID, AdditionalGids: o.AddGroups},
 			NoNewPrivileges: o.NoNewPrivileges,
+			Rlimits:         o.Rlimits,
 			Capabilities: &specs.LinuxCapabilities{
 				Bounding: caps, Effective: caps, Permitted: caps,
 			},
@@ -113,7 +122,7 @@ func Build(o Options) (*specs.Spec, error) {
 				{Type: specs.PIDNamespace}, {Type: specs.MountNamespace},
 				{Type: specs.UTSNamespace}, {Type: specs.IPCNamespace},
 			},
-			Resources: &specs.LinuxResources{},
+			Resources: &specs.LinuxResources{Devices: o.DeviceRules},
 		},
 	}
 	if o.Privileged {
@@ -122,6 +131,9 @@ func Build(o Options) (*specs.Spec, error) {
 	}
 	if !o.HostNetwork {
 		s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: specs.NetworkNamespace, Path: o.NetNSPath})
+	}
+	if o.CgroupNS {
+		s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: specs.CgroupNamespace})
 	}
 	if len(o.UIDMappings) > 0 {
 		s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: specs.UserNamespace})

@@ -171,9 +171,10 @@ type Exec struct {
 	Attach      bool     `json:"attach"`
 	Rows        uint16   `json:"rows,omitempty"`
 	Cols        uint16   `json:"cols,omitempty"`
-	// Caps and NoNewPrivileges follow the container's.
-	Caps            []string `json:"caps,omitempty"`
-	NoNewPrivileges bool     `json:"noNewPrivileges"`
+	// Caps, NoNewPrivileges and Rlimits follow the container's.
+	Caps            []string            `json:"caps,omitempty"`
+	NoNewPrivileges bool                `json:"noNewPrivileges"`
+	Rlimits         []specs.POSIXRlimit `json:"rlimits,omitempty"`
 }
 
 // Result is the supervisor's report on the start.

@@ -41,6 +41,10 @@ func execProcess(path string) int {
 	for _, g := range e.AddGroups {
 		proc.AdditionalGroups = append(proc.AdditionalGroups, int(g))
 	}
+	// The container's own limits, as Docker's exec has them.
+	if proc.Rlimits, err = rlimits(e.Rlimits); err != nil {
+		return rep.fail(125, "exec: %v", err)
+	}
 	io, err := setupIO(proc, ioOptions{tty: e.Tty, stdin: e.Stdin, attach: e.Attach, rows: e.Rows, cols: e.Cols})
 	if err != nil {
 		return rep.fail(125, "set up stdio: %v", err)

@@ -108,7 +108,11 @@ func runContainer(path string) int {
 	if err != nil {
 		return fail(125, "create container: %v", err)
 	}
-	proc := newProcess(l.Spec.Process)
+	proc, err := newProcess(l.Spec.Process)
+	if err != nil {
+		_ = ctr.Destroy()
+		return fail(125, "container process: %v", err)
+	}
 	// A passthrough container started again by its restart policy gets
 	// the same streams: the monitor keeps copies for the new start.
 	var restartStdio []*os.File
