@@ -99,7 +99,7 @@ func (s *session) exitCode(err error) int {
 	}
 	if errors.Is(err, context.Canceled) {
 		fmt.Fprintln(s.io.Err, "Error: interrupted")
-		return ExitSkiff
+		return interruptedCode(context.Cause(s.ctx))
 	}
 	fmt.Fprintf(s.io.Err, "Error: %s\n", oneLine(err.Error()))
 	return ExitSkiff

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"errors"
+	"syscall"
 
 	"github.com/urfave/cli/v2"
 
@@ -80,4 +81,17 @@ func wireExitCodes(cmds []*cli.Command) {
 		act, verb := c.Action, c.Name
 		c.Action = func(ctx *cli.Context) error { return withFailureCode(verb, act(ctx)) }
 	}
+}
+
+// interruptedCode is the exit code of a command stopped by SIGINT or
+// SIGTERM, 128 plus the signal as Docker's CLI exits; cause is the
+// cancelled context's (signal.NotifyContext words it "interrupt signal
+// received"). A cancel for another reason is skiff's 125.
+func interruptedCode(cause error) int {
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
+		if cause != nil && cause.Error() == sig.String()+" signal received" {
+			return 128 + int(sig)
+		}
+	}
+	return ExitSkiff
 }

@@ -2,10 +2,13 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/skiff-containers/skiff/internal/engine"
@@ -104,5 +107,21 @@ func TestFailureCode(t *testing.T) {
 		if got := failureCode(tt.verb, tt.err); got != tt.want {
 			t.Errorf("failureCode(%s, %v) = %d, want %d", tt.verb, tt.err, got, tt.want)
 		}
+	}
+}
+
+// A command stopped by a signal exits 128+N, as Docker's CLI.
+func TestInterruptedCode(t *testing.T) {
+	for sig, want := range map[syscall.Signal]int{syscall.SIGINT: 130, syscall.SIGTERM: 143} {
+		ctx, stop := signal.NotifyContext(context.Background(), sig)
+		syscall.Kill(os.Getpid(), sig)
+		<-ctx.Done()
+		if got := interruptedCode(context.Cause(ctx)); got != want {
+			t.Errorf("%v: exit %d, want %d", sig, got, want)
+		}
+		stop()
+	}
+	if got := interruptedCode(context.Canceled); got != 125 {
+		t.Errorf("a cancel of skiff's own: exit %d, want 125", got)
 	}
 }
