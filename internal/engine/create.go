@@ -218,12 +218,8 @@ func parseCreate(o CreateOptions, who caller) (*createPlan, error) {
 		}
 		p.explicit = true
 	}
-	switch p.pull = o.Pull; p.pull {
-	case "":
-		p.pull = "missing"
-	case "missing", "always", "never":
-	default:
-		return nil, Invalid("Pull", o.Pull, "use missing, always or never")
+	if p.pull, err = parsePullPolicy(o.Pull); err != nil {
+		return nil, err
 	}
 	cfg := &p.cfg
 	cfg.Image = o.Image
@@ -626,7 +622,7 @@ func (e *Engine) create(ctx context.Context, p *createPlan, prog CreateProgress)
 	if err := m.CheckCreate(p.cfg); err != nil {
 		return nil, invalidBelow("Userns", err)
 	}
-	img, err := e.imageForCreate(ctx, p, prog)
+	img, err := e.findImage(ctx, imageQuery{arg: p.cfg.Image, ref: p.ref, platform: p.platform, explicit: p.explicit, pull: p.pull}, prog)
 	if err != nil {
 		return nil, err
 	}
@@ -729,10 +725,32 @@ func mergeImage(cfg *container.Config, ic v1.Config, p *createPlan) ([]string, e
 	return args, nil
 }
 
-// imageForCreate finds the image, pulling it as the policy says.
-func (e *Engine) imageForCreate(ctx context.Context, p *createPlan, prog CreateProgress) (imagestore.Image, error) {
+// parsePullPolicy reads a pull policy; "" is missing.
+func parsePullPolicy(s string) (string, error) {
+	switch s {
+	case "":
+		return "missing", nil
+	case "missing", "always", "never":
+		return s, nil
+	}
+	return "", Invalid("Pull", s, "use missing, always or never")
+}
+
+// imageQuery is an image to find, by the argument given and its parsed
+// reference, for a platform (explicit: asked for rather than the host's),
+// under a pull policy.
+type imageQuery struct {
+	arg      string
+	ref      imageref.Reference
+	platform v1.Platform
+	explicit bool
+	pull     string
+}
+
+// findImage finds the image, pulling it as the policy says.
+func (e *Engine) findImage(ctx context.Context, p imageQuery, prog CreateProgress) (imagestore.Image, error) {
 	var why string
-	arg := p.cfg.Image
+	arg := p.arg
 	if p.pull != "always" {
 		var img imagestore.Image
 		var err error

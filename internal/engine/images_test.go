@@ -107,6 +107,28 @@ func TestOptionValidation(t *testing.T) {
 		{"tag with digest", e.Tag(ctx, "busybox", "x@sha256:"+sixtyFour), "Target"},
 		{"import digest", func() error { _, err := e.Import(ctx, ImportOptions{Ref: "x@sha256:" + sixtyFour}); return err }(), "Ref"},
 		{"import change", func() error { _, err := e.Import(ctx, ImportOptions{Changes: []string{"RUN true"}}); return err }(), "Changes"},
+		{"mutate digest name", func() error {
+			_, err := e.Mutate(ctx, MutateOptions{Names: []string{"x@sha256:" + sixtyFour}})
+			return err
+		}(), "Names"},
+		{"mutate platform", func() error { _, err := e.Mutate(ctx, MutateOptions{Platform: "nope"}); return err }(), "Platform"},
+		{"commit digest", func() error {
+			_, err := e.Commit(ctx, CommitOptions{Container: "c", Ref: "x@sha256:" + sixtyFour})
+			return err
+		}(), "Ref"},
+		{"commit change", func() error {
+			_, err := e.Commit(ctx, CommitOptions{Container: "c", Changes: []string{"FROM x"}})
+			return err
+		}(), "Changes"},
+		{"resolve pull", func() error {
+			_, _, err := e.ResolveImage(ctx, ResolveImageOptions{Ref: "busybox", Pull: "sometimes"})
+			return err
+		}(), "Pull"},
+		{"resolve platform", func() error {
+			_, _, err := e.ResolveImage(ctx, ResolveImageOptions{Ref: "busybox", Platform: "nope"})
+			return err
+		}(), "Platform"},
+		{"resolve no ref", func() error { _, _, err := e.ResolveImage(ctx, ResolveImageOptions{}); return err }(), "Ref"},
 		{"network driver", func() error {
 			_, err := e.CreateNetwork(ctx, CreateNetworkOptions{Name: "n", Driver: "macvlan"})
 			return err

@@ -2,16 +2,11 @@ package engine
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
-	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/types"
 	"go.podman.io/storage/pkg/archive"
 
 	"github.com/skiff-containers/skiff/internal/imageconfig"
@@ -37,26 +32,17 @@ type ImportOptions struct {
 // Import stores a root file system tarball as a one-layer image and
 // returns its id.
 func (e *Engine) Import(ctx context.Context, o ImportOptions) (string, error) {
-	var names []string
-	if o.Ref != "" {
-		ref, err := parseRef("Ref", o.Ref)
-		if err != nil {
-			return "", err
-		}
-		if ref.Digest != "" {
-			return "", Invalid("Ref", o.Ref, fmt.Sprintf("cannot import under a digest (%s): give a tag instead", o.Ref))
-		}
-		names = []string{ref.String()}
+	names, err := optionalTag("Ref", o.Ref)
+	if err != nil {
+		return "", err
 	}
 	platform, _, err := parsePlatform(o.Platform)
 	if err != nil {
 		return "", err
 	}
 	var cfg v1.Config
-	for _, ch := range o.Changes {
-		if err := imageconfig.Apply(&cfg, ch); err != nil {
-			return "", Invalid("Changes", ch, err.Error())
-		}
+	if err := applyChanges(&cfg, o.Changes); err != nil {
+		return "", err
 	}
 	if len(cfg.Env) == 0 {
 		cfg.Env = []string{"PATH=" + runspec.DefaultPath}
@@ -85,85 +71,31 @@ func (c contextReader) Read(p []byte) (int, error) {
 	return c.r.Read(p)
 }
 
-// importTarball stores a root file system tarball as a one-layer image.
-// The tarball is spooled (uncompressed) to learn its digest first, so the
-// layer gets its chain id and is shared with identical imports. On any
-// failure the layer is removed again.
+// importTarball stores a root file system tarball as a one-layer image,
+// shared with identical imports.
 func importTarball(store *imagestore.Store, in io.Reader, cfg v1.Config, platform v1.Platform, message string, names []string) (imagestore.Image, error) {
-	tmpDir, release, err := store.TempDir()
-	if err != nil {
-		return imagestore.Image{}, err
-	}
-	defer release()
 	plain, err := archive.DecompressStream(in)
 	if err != nil {
 		return imagestore.Image{}, err
 	}
 	defer plain.Close()
-	spool, err := os.Create(tmpDir + "/layer.tar")
-	if err != nil {
-		return imagestore.Image{}, err
-	}
-	defer spool.Close()
-	h := sha256.New()
-	size, err := io.Copy(io.MultiWriter(spool, h), plain)
-	if err != nil {
-		return imagestore.Image{}, fmt.Errorf("read tarball: %w", err)
-	}
-	if size == 0 {
-		return imagestore.Image{}, fmt.Errorf("the input is empty: give a tarball of a root file system")
-	}
-	if err := checkTar(spool); err != nil {
-		return imagestore.Image{}, err
-	}
-	diffID := v1.Hash{Algorithm: "sha256", Hex: hex.EncodeToString(h.Sum(nil))}
-	layerID := imagestore.ChainIDs([]v1.Hash{diffID})[0]
-	releaseLayers, err := store.HoldLayers()
-	if err != nil {
-		return imagestore.Image{}, err
-	}
-	defer releaseLayers()
-	existed := store.HasLayer(layerID)
-	if _, err := spool.Seek(0, io.SeekStart); err != nil {
-		return imagestore.Image{}, err
-	}
-	if err := store.PutLayer(imagestore.LayerSource{ID: layerID, Blob: spool, Compressed: diffID, Size: size, DiffID: diffID}); err != nil {
-		return imagestore.Image{}, err
-	}
-	now := time.Now().UTC()
-	cf := v1.ConfigFile{
-		Architecture: platform.Architecture,
-		OS:           platform.OS,
-		Variant:      platform.Variant,
-		Created:      v1.Time{Time: now},
-		Config:       cfg,
-		RootFS:       v1.RootFS{Type: "layers", DiffIDs: []v1.Hash{diffID}},
-		History:      []v1.History{{Created: v1.Time{Time: now}, CreatedBy: "skiff import", Comment: message}},
-	}
-	rawCfg, err := json.Marshal(cf)
-	if err != nil {
-		return imagestore.Image{}, err
-	}
-	cfgSum := sha256.Sum256(rawCfg)
-	manifest := v1.Manifest{
-		SchemaVersion: 2,
-		MediaType:     types.OCIManifestSchema1,
-		Config:        v1.Descriptor{MediaType: types.OCIConfigJSON, Size: int64(len(rawCfg)), Digest: v1.Hash{Algorithm: "sha256", Hex: hex.EncodeToString(cfgSum[:])}},
-		Layers:        []v1.Descriptor{{MediaType: types.OCIUncompressedLayer, Size: size, Digest: diffID}},
-	}
-	rawManifest, err := json.Marshal(manifest)
-	if err != nil {
-		return imagestore.Image{}, err
-	}
-	img, err := store.CommitImage(imagestore.NewImage{Config: rawCfg, Manifest: rawManifest, TopLayer: layerID, Names: names, Created: now})
-	if err != nil && !existed {
-		_ = store.DeleteLayer(layerID)
-	}
-	return img, err
+	return mutate(store, mutation{
+		layer: plain, config: &cfg, platform: platform, names: names,
+		history: v1.History{CreatedBy: "skiff import", Comment: message},
+		check:   checkTarball,
+	})
 }
 
-// checkTar rejects input that is not a tar archive before anything is
-// stored, so that a wrong file gives a clear message.
+// checkTarball rejects an import input that is empty or not a tar archive
+// before anything is stored, so that a wrong file gives a clear message.
+func checkTarball(f *os.File, size int64) error {
+	if size == 0 {
+		return fmt.Errorf("the input is empty: give a tarball of a root file system")
+	}
+	return checkTar(f)
+}
+
+// checkTar rejects input that is not a tar archive.
 func checkTar(f *os.File) error {
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return err
@@ -171,6 +103,17 @@ func checkTar(f *os.File) error {
 	hdr := make([]byte, 512)
 	if _, err := io.ReadFull(f, hdr); err != nil || string(hdr[257:262]) != "ustar" {
 		return fmt.Errorf("the input is not a tar archive: give a tarball (optionally compressed) of a root file system")
+	}
+	return nil
+}
+
+// applyChanges applies Dockerfile instructions (import's and commit's
+// --change) to cfg, in order.
+func applyChanges(cfg *v1.Config, changes []string) error {
+	for _, ch := range changes {
+		if err := imageconfig.Apply(cfg, ch); err != nil {
+			return Invalid("Changes", ch, err.Error())
+		}
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"slices"
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -180,3 +181,19 @@ func (s *Store) name(id string, n NewImage) (*storage.Image, error) {
 
 // DeleteLayer removes a layer no image uses; import calls it on failure.
 func (s *Store) DeleteLayer(id string) error { return s.s.DeleteLayer(id) }
+
+// LayerSizes are the uncompressed sizes of the layer top and the layers
+// below it, bottom first, as an image's manifest lists them.
+func (s *Store) LayerSizes(top string) ([]int64, error) {
+	var sizes []int64
+	for id := top; id != ""; {
+		l, err := s.s.Layer(id)
+		if err != nil {
+			return nil, fmt.Errorf("layer %s: %w", shortID(id), err)
+		}
+		sizes = append(sizes, l.UncompressedSize)
+		id = l.Parent
+	}
+	slices.Reverse(sizes)
+	return sizes, nil
+}

@@ -680,3 +680,10 @@ func (m *Manager) Exec(c *container.Container, o ExecOptions) (*supervisor.Proce
 		Diagnostics: filepath.Join(c.RunDir, "supervisor.log"),
 	})
 }
+
+// MountPoints are the paths a start mounts over besides the container's
+// own mounts (-v, --tmpfs): the runtime's, and the notify socket's
+// directory. The init binary goes below /dev, which is one of them.
+func MountPoints() []string {
+	return append(runspec.MountPoints(), sdnotify.ContainerDir)
+}

@@ -147,7 +147,7 @@ func Build(o Options) (*specs.Spec, error) {
 	for _, m := range o.Mounts {
 		s.Mounts = append(s.Mounts, toSpecMount(m))
 	}
-	for _, dst := range []string{"/etc/hostname", "/etc/hosts", "/etc/resolv.conf"} {
+	for _, dst := range etcFiles {
 		if src, ok := o.EtcFiles[dst]; ok && !mountedAt(o.Mounts, dst) {
 			s.Mounts = append(s.Mounts, specs.Mount{Destination: dst, Type: "bind", Source: src, Options: []string{"rbind", "rprivate", "nosuid", "noexec", "nodev"}})
 		}
@@ -161,6 +161,16 @@ func Build(o Options) (*specs.Spec, error) {
 		s.Linux.Seccomp = prof
 	}
 	return s, nil
+}
+
+// etcFiles are the files of Options.EtcFiles a spec mounts, in order.
+var etcFiles = []string{"/etc/hostname", "/etc/hosts", "/etc/resolv.conf"}
+
+// MountPoints are the paths every spec mounts over besides the options'
+// own mounts (Mounts): the runtime creates them in the root file system
+// where the image has none, and a commit leaves them out again.
+func MountPoints() []string {
+	return append([]string{"/proc", "/dev", "/sys"}, etcFiles...)
 }
 
 func mountedAt(ms []Mount, dst string) bool {

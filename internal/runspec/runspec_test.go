@@ -3,6 +3,7 @@ package runspec
 import (
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -130,5 +131,26 @@ func TestSysMount(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestMountPoints: every mount of a spec without options' mounts is at or
+// below a path MountPoints names, so that a commit can leave them all out.
+func TestMountPoints(t *testing.T) {
+	etc := map[string]string{}
+	for _, f := range etcFiles {
+		etc[f] = "/host" + f
+	}
+	for _, o := range []Options{{}, {Rootless: true, HostNetwork: true}, {Privileged: true}} {
+		o.Args, o.EtcFiles = []string{"sh"}, etc
+		s, err := Build(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range s.Mounts {
+			if !slices.ContainsFunc(MountPoints(), func(p string) bool { return m.Destination == p || strings.HasPrefix(m.Destination, p+"/") }) {
+				t.Errorf("mount at %s is not under MountPoints %v", m.Destination, MountPoints())
+			}
+		}
 	}
 }
