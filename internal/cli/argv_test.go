@@ -76,6 +76,7 @@ func TestPlaceFlags(t *testing.T) {
 		{[]string{"inspect", "C", "-s"}, "inspect", []string{"C"}, map[string]string{"size": "true"}},
 		{[]string{"container", "inspect", "--size", "C"}, "container inspect", []string{"C"}, map[string]string{"size": "true"}},
 		{[]string{"import", "-", "img:1", "--change", "CMD [\"sh\"]", "-m", "msg"}, "import", []string{"-", "img:1"}, map[string]string{"change": `CMD ["sh"]`, "message": "msg"}},
+		{[]string{"commit", "C", "img:1", "-c", "CMD [\"sh\"]", "-p=false", "-a", "me"}, "commit", []string{"C", "img:1"}, map[string]string{"change": `CMD ["sh"]`, "pause": "false", "author": "me"}},
 		// A value-taking flag takes the next token, dash or not.
 		{[]string{"exec", "-e", "-x", "C", "env"}, "exec", []string{"C", "env"}, map[string]string{"e": "-x"}},
 		{[]string{"logs", "C", "--since", "-1"}, "logs", []string{"C"}, map[string]string{"since": "-1"}},

@@ -96,7 +96,7 @@ func (s *session) containerCommands() []*cli.Command {
 	statsCmd := s.statsCommand()
 	update := s.updateCommand()
 	return []*cli.Command{
-		ps("ps"), start, stop, kill, restart, rm("rm"), logs, wait, inspect, rename, execCmd, port, top, statsCmd, update,
+		ps("ps"), start, stop, kill, restart, rm("rm"), logs, wait, inspect, rename, execCmd, port, top, statsCmd, update, s.commitCommand("commit"),
 		{
 			Name:  "container",
 			Usage: "manage containers",
@@ -115,6 +115,7 @@ func (s *session) containerCommands() []*cli.Command {
 				{Name: "top", Usage: top.Usage, ArgsUsage: top.ArgsUsage, SkipFlagParsing: true, Action: top.Action},
 				{Name: "stats", Usage: statsCmd.Usage, ArgsUsage: statsCmd.ArgsUsage, Flags: statsCmd.Flags, Action: statsCmd.Action},
 				{Name: "update", Usage: update.Usage, ArgsUsage: update.ArgsUsage, Flags: update.Flags, Action: update.Action},
+				s.commitCommand("commit"),
 			},
 		},
 	}

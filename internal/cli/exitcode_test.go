@@ -50,6 +50,8 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"image", "inspect", "nope"}, 1, "Error: No such image: nope", "[]\n"},
 		{[]string{"tag", "nope", "x:1"}, 1, "Error: No such image: nope", ""},
 		{[]string{"generate", "systemd", "nope"}, 1, "Error: No such container: nope", ""},
+		{[]string{"commit", "nope"}, 1, "Error: No such container: nope", ""},
+		{[]string{"container", "commit", "-m", "x", "nope", "img:1"}, 1, "Error: No such container: nope", ""},
 		// start and exec: a container that is not there is Docker's 1.
 		{[]string{"start", "nope"}, 1, "Error: No such container: nope", ""},
 		{[]string{"start", "-a", "nope"}, 1, "Error: No such container: nope", ""},

@@ -4,6 +4,10 @@
 // steps, compose, the Docker-API server, kube play) map their input to
 // these options and render the results; none of them reaches below this
 // package.
+//
+// A program that stores layers through it (Pull, Import, Mutate, Commit)
+// calls go.podman.io/storage/pkg/reexec.Init first thing in main, as
+// skiff's does: layers are unpacked in a re-executed child.
 package engine
 
 import (

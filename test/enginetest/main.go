@@ -1,6 +1,7 @@
 // Command enginetest drives skiff's engine as a library, with no CLI: it
-// creates, starts, execs in, runs, stops and removes containers through
-// the Go API and prints one line per step for test/integration to check.
+// creates, starts, execs in, runs, stops and removes containers, and makes
+// images of them and of layers (images.go), through the Go API and prints
+// one line per step for test/integration to check.
 // It must run as the user whose store it opens: the user namespace is
 // entered by internal/userns's constructor when the process starts.
 //
@@ -17,6 +18,8 @@ import (
 	"strings"
 	"time"
 
+	"go.podman.io/storage/pkg/reexec"
+
 	"github.com/skiff-containers/skiff/internal/engine"
 	// The engine imports it too; named here because without its
 	// constructor at process start no library call can work rootless.
@@ -24,6 +27,11 @@ import (
 )
 
 func main() {
+	// Layers are unpacked in a re-executed child (chrootarchive), as in
+	// skiff's own main.
+	if reexec.Init() {
+		return
+	}
 	skiff := flag.String("skiff", "", "skiff's binary, which containers' monitors run for --rm")
 	flag.Parse()
 	if flag.NArg() != 1 || *skiff == "" {
@@ -97,5 +105,5 @@ func run(ctx context.Context, skiff, image string) error {
 		return fmt.Errorf("exec after remove: %v", err)
 	}
 	fmt.Println("removed")
-	return nil
+	return images(ctx, e, image)
 }

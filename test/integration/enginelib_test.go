@@ -11,7 +11,8 @@ import (
 
 // The engine as a library, with no CLI: a program of its own
 // (test/enginetest) creates, starts, execs, runs, stops and removes
-// containers through the Go API as the unprivileged test user.
+// containers, and makes images with Commit, Mount and Mutate, through the
+// Go API as the unprivileged test user.
 func TestEngineAsLibrary(t *testing.T) {
 	sb := runSandbox(t)
 	dir, err := os.MkdirTemp(st.work, "enginetest-")
@@ -30,6 +31,7 @@ func TestEngineAsLibrary(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	layersBefore := countLayers(t, sb)
 	cmd := exec.Command(bin, "-skiff", skiff, "bb")
 	// Its helpers are skiff's, beside skiff.
 	cmd.Env = append(append([]string{}, sb.env...), "SKIFF_LIBEXEC_DIR="+filepath.Dir(skiff))
@@ -45,7 +47,10 @@ func TestEngineAsLibrary(t *testing.T) {
 		t.Fatalf("enginetest: %v\n%s%s", err, out, stderr.String())
 	}
 	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
-	want := []string{"invalid Workdir", "created lib1 ", "started", "exec 3 exec-out bar", "run 5 run-out hello", "autoremoved", "stopped", "removed"}
+	want := []string{"invalid Workdir", "created lib1 ", "started", "exec 3 exec-out bar", "run 5 run-out hello", "autoremoved", "stopped", "removed",
+		"resolved", `committed layers +1 history +1 COPY built /built ["cat" "/built"] false`, "ran 0 copied",
+		`mutated same-id true other-id true same-layer true user "app"`, "no layer true layers 2=2", "scratch layers 1 history 1 os linux",
+		"failures refused"}
 	if len(lines) != len(want) {
 		t.Fatalf("enginetest printed %q, want lines %q", lines, want)
 	}
@@ -57,5 +62,13 @@ func TestEngineAsLibrary(t *testing.T) {
 	// The CLI sees what the library did: nothing is left.
 	if got := sb.OK("ps", "-aq").Out; got != "" {
 		t.Errorf("containers left: %q", got)
+	}
+	// The layers stored: the commit's, one for the two mutations of the
+	// same layer and the scratch image's; the failed mutations left none.
+	if n := countLayers(t, sb); n != layersBefore+3 {
+		t.Errorf("the store has %d layers, want %d: the %d before and 3", n, layersBefore+3, layersBefore)
+	}
+	if got := sb.OK("image", "inspect", "-f", "{{len .History}} {{(index .History 1).CreatedBy}}", "lib/mutated:v1").Out; got != "2 ADD added\n" {
+		t.Errorf("the mutated image's history as the CLI shows it: %q", got)
 	}
 }
