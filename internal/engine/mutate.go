@@ -55,26 +55,15 @@ func (e *Engine) Mutate(ctx context.Context, o MutateOptions) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	var want *v1.Platform
-	if o.Platform != "" {
-		pl, _, err := parsePlatform(o.Platform)
-		if err != nil {
-			return "", err
-		}
-		want = &pl
+	want, explicit, err := parsePlatform(o.Platform)
+	if err != nil {
+		return "", err
 	}
 	if err := ctx.Err(); err != nil {
 		return "", err
 	}
-	m := mutation{config: o.Config, history: o.History, author: o.Author, names: names, created: o.Created}
-	if o.Base == "" || o.Base == "scratch" {
-		m.platform = v1.Platform{}
-		if want != nil {
-			m.platform = *want
-		} else {
-			m.platform, _, _ = parsePlatform("")
-		}
-	} else {
+	m := mutation{config: o.Config, history: o.History, author: o.Author, names: names, created: o.Created, platform: want}
+	if o.Base != "" && o.Base != "scratch" {
 		img, err := e.lookupImage(o.Base)
 		if err != nil {
 			return "", err
@@ -85,7 +74,7 @@ func (e *Engine) Mutate(ctx context.Context, o MutateOptions) (string, error) {
 		}
 		m.baseTop, m.base = img.TopLayer, *cf
 		m.platform = v1.Platform{OS: cf.OS, Architecture: cf.Architecture, Variant: cf.Variant}
-		if want != nil && (want.OS != m.platform.OS || want.Architecture != m.platform.Architecture || (want.Variant != "" && want.Variant != m.platform.Variant)) {
+		if explicit && (want.OS != m.platform.OS || want.Architecture != m.platform.Architecture || (want.Variant != "" && want.Variant != m.platform.Variant)) {
 			return "", Invalid("Platform", o.Platform, fmt.Sprintf("the base image %s is for %s", o.Base, m.platform.String()))
 		}
 	}
