@@ -193,6 +193,15 @@ type Container struct {
 // LogPath is the json-file log.
 func (c *Container) LogPath() string { return filepath.Join(c.Dir, logFile) }
 
+// CheckComplete refuses a container whose creation was cut short: it can
+// only be removed.
+func (c *Container) CheckComplete() error {
+	if c.Incomplete {
+		return fmt.Errorf("container %s was not completely created (its creator was killed): remove it", c.Name)
+	}
+	return nil
+}
+
 // StatePath is the state file.
 func (c *Container) StatePath() string { return filepath.Join(c.Dir, stateFile) }
 

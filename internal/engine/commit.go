@@ -53,7 +53,7 @@ func (e *Engine) Commit(ctx context.Context, o CommitOptions) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if err := complete(c); err != nil {
+	if err := c.CheckComplete(); err != nil {
 		return "", err
 	}
 	img, err := e.images.Lookup(c.ImageID)
@@ -135,7 +135,7 @@ func (e *Engine) Mount(ctx context.Context, ref string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if err := complete(c); err != nil {
+	if err := c.CheckComplete(); err != nil {
 		return "", err
 	}
 	p, err := e.m.Containers.Mount(c)
@@ -152,13 +152,4 @@ func (e *Engine) Unmount(ctx context.Context, ref string) error {
 		return err
 	}
 	return classify(e.m.Containers.Unmount(c))
-}
-
-// complete refuses a container whose creation was cut short: it can only
-// be removed.
-func complete(c *container.Container) error {
-	if c.Incomplete {
-		return fmt.Errorf("container %s was not completely created (its creator was killed): remove it", c.Name)
-	}
-	return nil
 }

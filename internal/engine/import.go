@@ -92,11 +92,6 @@ func checkTarball(f *os.File, size int64) error {
 	if size == 0 {
 		return fmt.Errorf("the input is empty: give a tarball of a root file system")
 	}
-	return checkTar(f)
-}
-
-// checkTar rejects input that is not a tar archive.
-func checkTar(f *os.File) error {
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return err
 	}

@@ -142,8 +142,8 @@ func (m *Manager) Start(ctx context.Context, c *container.Container, o StartOpti
 			o.Prestarted.Abandon()
 		}
 	}()
-	if c.Incomplete {
-		return nil, fmt.Errorf("container %s was not completely created (its creator was killed): remove it with skiff rm", c.Name)
+	if err := c.CheckComplete(); err != nil {
+		return nil, err
 	}
 	st, err := c.State()
 	if err != nil {
