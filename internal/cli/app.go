@@ -257,6 +257,7 @@ func (s *session) close() {
 func (s *session) commands() []*cli.Command {
 	var cmds []*cli.Command
 	cmds = append(cmds, s.imageCommands()...)
+	cmds = append(cmds, s.buildCommands()...)
 	cmds = append(cmds, s.containerCreateCommands()...)
 	cmds = append(cmds, s.containerCommands()...)
 	cmds = append(cmds, s.networkCommands()...)

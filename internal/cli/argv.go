@@ -52,10 +52,25 @@ func flagsOf(flags []cli.Flag) flagSpec {
 }
 
 func (spec flagSpec) add(f cli.Flag) {
-	_, isBool := f.(*cli.BoolFlag)
+	isBool := isBoolFlag(f)
 	for _, n := range f.Names() {
 		spec[n] = !isBool
 	}
+}
+
+// isBoolFlag: a boolean flag, or a generic one whose value says it is
+// boolean (build's --pull), takes a value only as --name=value, as Go's
+// flag package reads it.
+func isBoolFlag(f cli.Flag) bool {
+	if _, ok := f.(*cli.BoolFlag); ok {
+		return true
+	}
+	if g, ok := f.(*cli.GenericFlag); ok {
+		if b, ok := g.Value.(interface{ IsBoolFlag() bool }); ok {
+			return b.IsBoolFlag()
+		}
+	}
+	return false
 }
 
 // isFlag tells flags from arguments as Go's flag package does: "-" alone

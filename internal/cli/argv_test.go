@@ -162,7 +162,7 @@ func TestPlaceFlagsEveryVerb(t *testing.T) {
 			for _, f := range c.Flags {
 				flag := f.Names()[0]
 				argv := append(slices.Clone(p), "NAME", "--"+flag)
-				if _, isBool := f.(*cli.BoolFlag); !isBool {
+				if !isBoolFlag(f) {
 					argv = append(argv, "1")
 				}
 				t.Run(strings.Join(argv, " "), func(t *testing.T) {

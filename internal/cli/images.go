@@ -84,7 +84,7 @@ func (s *session) imageCommands() []*cli.Command {
 			Name:  "image",
 			Usage: "manage images",
 			Subcommands: []*cli.Command{
-				pullCmd("pull"), imagesCmd("ls", "list"), rmiCmd("rm", "remove"),
+				pullCmd("pull"), imagesCmd("ls", "list"), rmiCmd("rm", "remove"), s.buildCommand("build"),
 				{Name: "tag", Usage: tagCmd.Usage, ArgsUsage: tagCmd.ArgsUsage, Action: s.tagAction},
 				{Name: "inspect", Usage: inspectCmd.Usage, ArgsUsage: inspectCmd.ArgsUsage, Flags: inspectCmd.Flags, Action: inspectCmd.Action},
 				{Name: "import", Usage: importCmd.Usage, ArgsUsage: importCmd.ArgsUsage, Flags: importCmd.Flags, Action: importCmd.Action},

@@ -29,6 +29,12 @@ type CommitOptions struct {
 	// CreatedBy is the history's created_by; "" is Docker's, the
 	// container's command.
 	CreatedBy string
+	// History, when set, replaces the entry Author, CreatedBy and
+	// Message make: as MutateOptions.History (a build's metadata-only
+	// steps, then the step that made the layer).
+	History []v1.History
+	// Intermediate marks a build step's image (see MutateOptions).
+	Intermediate bool
 }
 
 // Commit makes an image of a container's changes to its image's file
@@ -75,17 +81,28 @@ func (e *Engine) Commit(ctx context.Context, o CommitOptions) (string, error) {
 	if createdBy == "" {
 		createdBy = strings.Join(c.Cmd, " ")
 	}
-	diff, err := e.m.Containers.Diff(c, lifecycle.MountPoints())
+	history := o.History
+	if len(history) == 0 {
+		history = []v1.History{{Author: o.Author, CreatedBy: createdBy, Comment: o.Message}}
+	}
+	// The run's own mount points, and those of its -v and --tmpfs, are
+	// not the container's changes.
+	omit := lifecycle.MountPoints()
+	for _, m := range c.Config.Mounts {
+		omit = append(omit, m.Destination)
+	}
+	diff, err := e.m.Containers.Diff(c, omit)
 	if err != nil {
 		return "", classify(err)
 	}
 	defer diff.Close()
 	out, err := mutate(e.images, mutation{
 		baseTop: img.TopLayer, base: *base, layer: contextReader{ctx, diff}, config: &cfg,
-		history:  v1.History{Author: o.Author, CreatedBy: createdBy, Comment: o.Message},
-		author:   o.Author,
-		platform: v1.Platform{OS: base.OS, Architecture: base.Architecture, Variant: base.Variant},
-		names:    names,
+		history:      history,
+		author:       o.Author,
+		platform:     v1.Platform{OS: base.OS, Architecture: base.Architecture, Variant: base.Variant},
+		names:        names,
+		intermediate: o.Intermediate,
 	})
 	if err != nil {
 		return "", fmt.Errorf("commit %s: %w", c.Name, classify(err))

@@ -106,8 +106,8 @@ func (e *Engine) lookupImage(ref string) (imagestore.Image, error) {
 
 // ListImagesOptions select the images ListImages lists.
 type ListImagesOptions struct {
-	// All lists intermediate images too; skiff makes none, so every
-	// image is listed either way.
+	// All lists intermediate images too: the unnamed images of build
+	// steps, which are build cache.
 	All bool
 	// Filters are KEY=VALUE: reference=PATTERN (a path.Match pattern on
 	// the name, familiar or full, with or without its tag) and
@@ -164,6 +164,9 @@ func (e *Engine) ListImages(ctx context.Context, o ListImagesOptions) ([]report.
 	}
 	var rows []report.ImageRow
 	for _, img := range imgs {
+		if img.Intermediate && !o.All {
+			continue
+		}
 		for _, row := range imageRows(img) {
 			if matchImageFilters(filters, img, row) {
 				rows = append(rows, row)
@@ -417,8 +420,11 @@ func inspectStoredImage(store *imagestore.Store, img imagestore.Image) (report.I
 // PruneImagesOptions tune PruneImages.
 type PruneImagesOptions struct {
 	// All removes every image no container uses, not only those without
-	// a name.
+	// a name, build steps' intermediate images too.
 	All bool
+	// Intermediate removes only the unnamed images of build steps (the
+	// build cache's), which a prune of dangling images leaves alone.
+	Intermediate bool
 }
 
 // PrunedImages is what PruneImages removed.
@@ -444,7 +450,7 @@ func (e *Engine) PruneImages(ctx context.Context, o PruneImagesOptions) (PrunedI
 		if err := ctx.Err(); err != nil {
 			return out, err
 		}
-		if len(img.Names) > 0 && !o.All {
+		if len(img.Names) > 0 && !o.All || img.Intermediate != o.Intermediate && !o.All {
 			continue
 		}
 		if err := store.Remove(img.ID); err != nil {

@@ -81,7 +81,7 @@ func importTarball(store *imagestore.Store, in io.Reader, cfg v1.Config, platfor
 	defer plain.Close()
 	return mutate(store, mutation{
 		layer: plain, config: &cfg, platform: platform, names: names,
-		history: v1.History{CreatedBy: "skiff import", Comment: message},
+		history: []v1.History{{CreatedBy: "skiff import", Comment: message}},
 		check:   checkTarball,
 	})
 }

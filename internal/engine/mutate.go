@@ -30,9 +30,13 @@ type MutateOptions struct {
 	Layer io.Reader
 	// Config replaces the base's config; nil keeps it.
 	Config *v1.Config
-	// History is appended to the base's; Mutate sets its EmptyLayer, and
-	// a zero Created is the image's.
-	History v1.History
+	// History is appended to the base's. The last entry is the new
+	// image's own: Mutate sets its EmptyLayer (none: an entry with no
+	// fields). Entries before it are a builder's metadata-only steps and
+	// are recorded as given, as empty layers. A zero Created is the
+	// image's. None adds no entry when no layer is added (a builder's
+	// empty base for FROM scratch), an entry with no fields otherwise.
+	History []v1.History
 	// Author is the new image's author ("" is none, as Docker's commit
 	// records it; a builder passes the base's on).
 	Author string
@@ -44,6 +48,9 @@ type MutateOptions struct {
 	// Created is the image's creation time; zero is now. With the same
 	// inputs and Created, the image (its id) is the same.
 	Created time.Time
+	// Intermediate marks a build step's image: hidden from image lists
+	// and from dangling-image prunes while it has no name.
+	Intermediate bool
 }
 
 // Mutate makes a new image of a base, a layer and a config, and returns
@@ -62,7 +69,7 @@ func (e *Engine) Mutate(ctx context.Context, o MutateOptions) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", err
 	}
-	m := mutation{config: o.Config, history: o.History, author: o.Author, names: names, created: o.Created, platform: want}
+	m := mutation{config: o.Config, history: o.History, author: o.Author, names: names, created: o.Created, platform: want, intermediate: o.Intermediate}
 	if o.Base != "" && o.Base != "scratch" {
 		img, err := e.lookupImage(o.Base)
 		if err != nil {
@@ -121,11 +128,13 @@ type mutation struct {
 	base     v1.ConfigFile
 	layer    io.Reader // uncompressed; nil: none
 	config   *v1.Config
-	history  v1.History
+	history  []v1.History // see MutateOptions.History
 	author   string
 	platform v1.Platform
 	names    []string
 	created  time.Time
+	// intermediate: a build step's image.
+	intermediate bool
 	// check, when set, judges the spooled layer before anything is
 	// stored (import's checks of its input).
 	check func(f *os.File, size int64) error
@@ -218,12 +227,21 @@ func recordImage(store *imagestore.Store, m mutation, p imageParts) (imagestore.
 		cf.Config = *m.config
 	}
 	cf.RootFS = v1.RootFS{Type: "layers", DiffIDs: p.diffIDs}
-	h := m.history
-	if h.Created.IsZero() {
-		h.Created = v1.Time{Time: p.created}
+	hist := slices.Clone(m.history)
+	if len(hist) == 0 && !p.emptyLayer {
+		// A layer needs its history entry.
+		hist = []v1.History{{}}
 	}
-	h.EmptyLayer = p.emptyLayer
-	cf.History = append(slices.Clone(m.base.History), h)
+	for i := range hist {
+		if hist[i].Created.IsZero() {
+			hist[i].Created = v1.Time{Time: p.created}
+		}
+		hist[i].EmptyLayer = true
+	}
+	if len(hist) > 0 {
+		hist[len(hist)-1].EmptyLayer = p.emptyLayer
+	}
+	cf.History = append(slices.Clone(m.base.History), hist...)
 	rawCfg, err := json.Marshal(cf)
 	if err != nil {
 		return imagestore.Image{}, err
@@ -249,7 +267,7 @@ func recordImage(store *imagestore.Store, m mutation, p imageParts) (imagestore.
 	if err != nil {
 		return imagestore.Image{}, err
 	}
-	return store.CommitImage(imagestore.NewImage{Config: rawCfg, Manifest: rawManifest, TopLayer: p.top, Names: m.names, Created: p.created})
+	return store.CommitImage(imagestore.NewImage{Config: rawCfg, Manifest: rawManifest, TopLayer: p.top, Names: m.names, Created: p.created, Intermediate: m.intermediate})
 }
 
 // spooledLayer is a layer's uncompressed tar in a file, with its digest.

@@ -75,3 +75,16 @@ func (e *Engine) ResolveImage(ctx context.Context, o ResolveImageOptions) (strin
 type pullOnly struct{ PullProgress }
 
 func (p pullOnly) Pulling(_, ref string) { p.PullProgress.Pulling(ref) }
+
+// KeepImage makes a build's result an image like any other: one that a
+// step of this or another build made is no longer hidden as intermediate.
+func (e *Engine) KeepImage(ctx context.Context, id string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	img, err := e.lookupImage(id)
+	if err != nil {
+		return err
+	}
+	return classify(e.images.KeepImage(img.ID))
+}

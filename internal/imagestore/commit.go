@@ -123,6 +123,9 @@ type NewImage struct {
 	TopLayer       string
 	Names          []string
 	Created        time.Time
+	// Intermediate marks a build step's image: build cache, hidden from
+	// image lists and dangling-image prunes until it gets a name.
+	Intermediate bool
 }
 
 // CommitImage records an image. Until this call the image is invisible, so
@@ -138,6 +141,9 @@ func (s *Store) CommitImage(n NewImage) (Image, error) {
 			{Key: configKey(id), Data: n.Config, Digest: digest.Digest(configKey(id))},
 			{Key: keyManifest, Data: n.Manifest},
 		},
+	}
+	if n.Intermediate {
+		opts.Metadata = intermediateMetadata
 	}
 	if n.ManifestDigest.Hex != "" {
 		md := digest.Digest(n.ManifestDigest.String())
@@ -157,11 +163,33 @@ func (s *Store) CommitImage(n NewImage) (Image, error) {
 	}
 	if errors.Is(err, storage.ErrDuplicateID) {
 		img, err = s.name(id, n)
+		if err == nil && !n.Intermediate && img.Metadata == intermediateMetadata {
+			// A build's result that a step of another build made first.
+			if err = s.s.SetMetadata(id, ""); err == nil {
+				img.Metadata = ""
+			}
+		}
 	}
 	if err != nil {
 		return Image{}, fmt.Errorf("create image %s: %w", shortID(id), err)
 	}
 	return s.convert(img), nil
+}
+
+// intermediateMetadata is the storage metadata of an intermediate image.
+const intermediateMetadata = `{"skiff.intermediate":true}`
+
+// KeepImage clears an image's intermediate mark: a build's result is an
+// image like any other, named or not.
+func (s *Store) KeepImage(id string) error {
+	img, err := s.s.Image(id)
+	if err != nil {
+		return fmt.Errorf("image %s: %w", shortID(id), err)
+	}
+	if img.Metadata != intermediateMetadata {
+		return nil
+	}
+	return s.s.SetMetadata(id, "")
 }
 
 // name gives the stored image id the names and manifest of n; names

@@ -213,6 +213,8 @@ type Image struct {
 	Created  time.Time
 	TopLayer string
 	Size     int64 // unpacked size of all layers
+	// Intermediate: a build step's image (see NewImage).
+	Intermediate bool
 }
 
 func (s *Store) convert(img *storage.Image) Image {
@@ -222,6 +224,8 @@ func (s *Store) convert(img *storage.Image) Image {
 		Digest:   img.Digest.String(),
 		Created:  img.Created,
 		TopLayer: img.TopLayer,
+		// Named, it is an image like any other.
+		Intermediate: img.Metadata == intermediateMetadata && len(img.Names) == 0,
 	}
 	for _, d := range img.Digests {
 		out.Digests = append(out.Digests, d.String())

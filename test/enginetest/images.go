@@ -75,7 +75,7 @@ func images(ctx context.Context, e *engine.Engine, image string) error {
 	// one layer stored, and the same inputs give the same image.
 	when := time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)
 	layer := tarOf(map[string]string{"added": "a\n"})
-	m := engine.MutateOptions{Base: image, Layer: bytes.NewReader(layer), History: v1.History{CreatedBy: "ADD added"}, Created: when, Names: []string{"lib/mutated:v1"}}
+	m := engine.MutateOptions{Base: image, Layer: bytes.NewReader(layer), History: []v1.History{{CreatedBy: "ADD added"}}, Created: when, Names: []string{"lib/mutated:v1"}}
 	a, err := e.Mutate(ctx, m)
 	if err != nil {
 		return fmt.Errorf("mutate: %w", err)
@@ -101,7 +101,7 @@ func images(ctx context.Context, e *engine.Engine, image string) error {
 	fmt.Printf("mutated same-id %v other-id %v same-layer %v user %q\n", a == again, a != b, top(ca) == top(cb), cb.Config.User)
 
 	// No layer: the history says so, the layers are the base's.
-	n, err := e.Mutate(ctx, engine.MutateOptions{Base: a, History: v1.History{CreatedBy: "ENV X=1"}})
+	n, err := e.Mutate(ctx, engine.MutateOptions{Base: a, History: []v1.History{{CreatedBy: "ENV X=1"}}})
 	if err != nil {
 		return fmt.Errorf("mutate without a layer: %w", err)
 	}
