@@ -15,7 +15,7 @@ LDFLAGS   := -s -w -X github.com/skiff-containers/skiff/internal/buildinfo.descr
 SUPERVISOR_TAGS := seccomp netgo osusergo
 GOFLAGS_BUILD := -tags "$(TAGS)" -trimpath -ldflags "$(LDFLAGS)"
 
-.PHONY: all build check-build-deps test unit integration test-vm deps demo bench clean vet
+.PHONY: all build check-build-deps test unit integration test-vm deps demo bench bench-deps bench-build clean vet
 
 all: build
 
@@ -60,8 +60,18 @@ test: deps vet unit integration test-vm
 demo: deps build
 	bash test/demo.sh
 
-bench: deps build
+# What the benchmarks compare skiff with: podman, buildah, docker.io (as root).
+bench-deps:
+	bash test/setup-bench-deps.sh
+
+bench: deps bench-deps build
 	$(GO) run ./test/bench -skiff-bin $(CURDIR)/bin/skiff -out docs/benchmarks.md
+
+# The build benchmark alone (skiff, podman build, buildah bud, BuildKit);
+# its report goes to .bench/, leaving docs/benchmarks.md whole.
+bench-build: deps bench-deps build
+	mkdir -p .bench
+	$(GO) run ./test/bench -skiff-bin $(CURDIR)/bin/skiff -only build -out .bench/benchmarks-build.md
 
 clean:
 	rm -rf bin .demo .bench

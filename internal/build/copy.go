@@ -245,3 +245,44 @@ func sourceNames(sd instructions.SourcesAndDest) []string {
 func isURL(s string) bool {
 	return strings.HasPrefix(s, "http://") || strings.HasPrefix(s, "https://")
 }
+
+// workdirStep makes WORKDIR's directory, as Docker does, owned by the
+// stage's user: a step of its own, cached like a COPY. A directory the
+// image has already adds no layer.
+func (s *stageState) workdirStep(ctx context.Context, createdBy string) error {
+	b := s.b
+	key := chain(s.key, "WORKDIR", s.cfg.WorkingDir, s.cfg.User)
+	if s.cfg.WorkingDir == "/" {
+		s.metaDone(struct{ Workdir string }{"/"}, createdBy)
+		return nil
+	}
+	if id, ok := b.cached(ctx, key); ok {
+		return s.layerDone(key, id)
+	}
+	image, err := s.baseImage(ctx)
+	if err != nil {
+		return s.fail(createdBy, err)
+	}
+	ctr, err := b.eng.Create(ctx, engine.CreateOptions{Image: image, Command: []string{"/"}, Entrypoint: new(string), Network: "none", Labels: []string{labelBuild + "=" + b.label}})
+	if err != nil {
+		return s.fail(createdBy, err)
+	}
+	detached := context.WithoutCancel(ctx)
+	defer b.eng.RemoveContainer(detached, ctr.ID, true)
+	root, err := b.eng.Mount(ctx, ctr.ID)
+	if err != nil {
+		return s.fail(createdBy, err)
+	}
+	err = copier.MkdirAll(ctx, copier.Options{Root: root, Dest: s.cfg.WorkingDir, Chown: s.cfg.User})
+	if uerr := b.eng.Unmount(detached, ctr.ID); err == nil {
+		err = uerr
+	}
+	if err != nil {
+		return s.fail(createdBy, err)
+	}
+	id, err := b.eng.Commit(ctx, engine.CommitOptions{Container: ctr.ID, Config: &s.cfg, Author: s.author, History: s.history(createdBy), Intermediate: true})
+	if err != nil {
+		return s.fail(createdBy, err)
+	}
+	return s.layerDone(key, id)
+}

@@ -184,6 +184,12 @@ func (s *stageState) dispatch(ctx context.Context, cmd instructions.Command) err
 		return s.copy(ctx, copyStep{cmd: c, sd: c.SourcesAndDest, chown: c.Chown, chmod: c.Chmod, checksum: c.Checksum, unpack: c.Unpack == nil || *c.Unpack, name: "ADD"})
 	case *instructions.ArgCommand:
 		return s.arg(c)
+	case *instructions.WorkdirCommand:
+		createdBy, err := s.meta(cmd)
+		if err != nil {
+			return s.fail(original, err)
+		}
+		return s.workdirStep(ctx, createdBy)
 	}
 	createdBy, err := s.meta(cmd)
 	if err != nil {

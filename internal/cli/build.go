@@ -3,10 +3,12 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
 	"github.com/urfave/cli/v2"
+	"golang.org/x/sys/unix"
 
 	"github.com/skiff-containers/skiff/internal/build"
 	"github.com/skiff-containers/skiff/internal/build/buildcontext"
@@ -129,9 +131,9 @@ func (s *session) buildOptions(c *cli.Context, l buildLists) (build.Options, err
 	switch mode := c.String("progress"); {
 	case c.Bool("quiet") || mode == "quiet":
 		o.Progress = build.Discard{}
-	case mode == "auto" || mode == "plain" || mode == "tty":
-		// The live view is BuildKit's plain lines for now, on a
-		// terminal too.
+	case mode == "tty" || mode == "auto" && isTerminal(s.io.Err):
+		o.Progress = build.NewTTY(s.io.Err, termWidth(s.io.Err))
+	case mode == "auto" || mode == "plain":
 		o.Progress = build.NewPlain(s.io.Err)
 	default:
 		return o, usagef("invalid argument %q for \"--progress\" flag: use auto, plain, tty or quiet", mode)
@@ -226,4 +228,17 @@ func (s *session) builderPruneAction(c *cli.Context) error {
 	}
 	fmt.Fprintf(s.io.Out, "Total reclaimed: %d cache records, %d step images\n", r.Records, len(r.Images))
 	return nil
+}
+
+// termWidth is w's columns when it is a terminal, else 0.
+func termWidth(w io.Writer) int {
+	f, ok := w.(*os.File)
+	if !ok {
+		return 0
+	}
+	ws, err := unix.IoctlGetWinsize(int(f.Fd()), unix.TIOCGWINSZ)
+	if err != nil {
+		return 0
+	}
+	return int(ws.Col)
 }

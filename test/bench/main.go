@@ -1,6 +1,8 @@
 // Command bench measures skiff against podman in the same run and writes
 // docs/benchmarks.md. As root it runs both tools rootless, as a benchmark
-// user with subordinate ids; otherwise as the calling user.
+// user with subordinate ids; otherwise as the calling user. The build
+// group (build.go) also times buildah and Docker's BuildKit; -only runs
+// some groups alone.
 package main
 
 import (
@@ -25,6 +27,9 @@ type env struct {
 	work          string
 	reg           *testenv.Registry
 	runs          int
+	// sections are more of the report, after the table (the build
+	// group's side by side figures).
+	sections []string
 }
 
 // result is one benchmark's figures.
@@ -32,6 +37,8 @@ type result struct {
 	name, unit    string
 	skiff, podman []float64
 	target        string
+	// skiffNote stands in skiff's cell when it has no figures (why).
+	skiffNote string
 	// met judges the medians.
 	met func(skiff, podman float64) bool
 }
@@ -40,14 +47,46 @@ func main() {
 	skiffBin := flag.String("skiff-bin", "bin/skiff", "skiff binary")
 	out := flag.String("out", "docs/benchmarks.md", "report file")
 	runs := flag.Int("runs", 7, "runs per figure (the median is reported)")
+	only := flag.String("only", "", "run only these groups, comma-separated: "+strings.Join(groups, ", ")+" (network runs run too: its baseline)")
 	flag.Parse()
-	if err := run(*skiffBin, *out, *runs); err != nil {
+	want, err := selectGroups(*only)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(2)
+	}
+	if err := run(*skiffBin, *out, *runs, want); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(skiffBin, out string, runs int) error {
+// groups are the benchmarks -only can pick.
+var groups = []string{"pull", "run", "network", "limits", "build"}
+
+// selectGroups reads -only: every group when empty.
+func selectGroups(only string) (map[string]bool, error) {
+	want := map[string]bool{}
+	for _, g := range groups {
+		want[g] = only == ""
+	}
+	if only == "" {
+		return want, nil
+	}
+	for _, g := range strings.Split(only, ",") {
+		g = strings.TrimSpace(g)
+		if _, ok := want[g]; !ok {
+			return nil, fmt.Errorf("-only: unknown group %q (groups: %s)", g, strings.Join(groups, ", "))
+		}
+		want[g] = true
+	}
+	// The network start is judged against the --network none one.
+	if want["network"] {
+		want["run"] = true
+	}
+	return want, nil
+}
+
+func run(skiffBin, out string, runs int, want map[string]bool) error {
 	work, err := os.MkdirTemp("", "skiff-bench-")
 	if err != nil {
 		return err
@@ -78,38 +117,55 @@ func run(skiffBin, out string, runs int) error {
 		e.user = &u
 	}
 	ctx := context.Background()
-	regDir := filepath.Join(work, "registry")
-	os.MkdirAll(regDir, 0o755)
-	if e.reg, err = testenv.StartRegistry(ctx, regDir); err != nil {
-		return err
+	if want["pull"] || want["run"] {
+		regDir := filepath.Join(work, "registry")
+		os.MkdirAll(regDir, 0o755)
+		if e.reg, err = testenv.StartRegistry(ctx, regDir); err != nil {
+			return err
+		}
+		defer e.reg.Stop()
 	}
-	defer e.reg.Stop()
 
 	var results []result
-	r, err := benchPull(e)
-	if err != nil {
-		return err
+	if want["pull"] {
+		r, err := benchPull(e)
+		if err != nil {
+			return err
+		}
+		results = append(results, r)
 	}
-	results = append(results, r)
-	re, err := prepareRun(e)
-	if err != nil {
-		return err
+	if want["run"] {
+		re, err := prepareRun(e)
+		if err != nil {
+			return err
+		}
+		rs, err := benchRun(e, re)
+		if err != nil {
+			return err
+		}
+		results = append(results, rs...)
+		if want["network"] {
+			ns, err := benchNetwork(e, re, median(rs[0].skiff))
+			if err != nil {
+				return err
+			}
+			results = append(results, ns...)
+		}
 	}
-	rs, err := benchRun(e, re)
-	if err != nil {
-		return err
+	if want["limits"] {
+		ls, err := benchLimitsVM(e, skiffBin)
+		if err != nil {
+			return err
+		}
+		results = append(results, ls...)
 	}
-	results = append(results, rs...)
-	ns, err := benchNetwork(e, re, median(rs[0].skiff))
-	if err != nil {
-		return err
+	if want["build"] {
+		bs, err := benchBuild(e)
+		if err != nil {
+			return err
+		}
+		results = append(results, bs...)
 	}
-	results = append(results, ns...)
-	ls, err := benchLimitsVM(e, skiffBin)
-	if err != nil {
-		return err
-	}
-	results = append(results, ls...)
 	report := render(e, results)
 	fmt.Print(report)
 	return os.WriteFile(out, []byte(report), 0o644)
@@ -350,13 +406,20 @@ func render(e *env, results []result) string {
 	for _, r := range results {
 		ms, mp := median(r.skiff), median(r.podman)
 		ratio, met := "n/a", "no"
-		if mp > 0 {
+		if mp > 0 && ms > 0 {
 			ratio = fmt.Sprintf("%.2f", ms/mp)
 		}
 		if r.met(ms, mp) {
 			met = "yes"
 		}
-		fmt.Fprintf(&b, "| %s | %.3f %s | %s | %s | %s | %s |\n", r.name, ms, r.unit, fmtOr(mp, r.unit), ratio, r.target, met)
+		sk := fmt.Sprintf("%.3f %s", ms, r.unit)
+		if r.skiffNote != "" && len(r.skiff) == 0 {
+			sk = r.skiffNote
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", r.name, sk, fmtOr(mp, r.unit), ratio, r.target, met)
+	}
+	for _, s := range e.sections {
+		b.WriteString("\n" + s)
 	}
 	b.WriteString("\nWhere the time goes, and what is left: [performance.md](performance.md).\n")
 	b.WriteString("\nAll runs:\n\n")

@@ -173,8 +173,8 @@ func TestBuildInstructions(t *testing.T) {
 			t.Errorf("the image's command printed %q", got)
 		}
 		got := sb.OK("run", "--rm", "--user", "0", "built:v1",
-			"cat /srv/app/main.txt /srv/app/sub/x.txt /unpacked/inside/packed.txt /srv/heredoc.txt /srv/inline.txt /srv/exec.txt /srv/secret-len.txt /srv/uid.txt /tmp/uid-as-app.txt; stat -c '%U:%G %a' /srv/owned.txt; test -e /run/secrets/token && echo secret left; true").Out
-		want := "main\nx\npacked\nheredoc one\nheredoc two\ninline hello\nexec form\n13\n0\n1000\napp:app 640\n"
+			"cat /srv/app/main.txt /srv/app/sub/x.txt /unpacked/inside/packed.txt /srv/heredoc.txt /srv/inline.txt /srv/exec.txt /srv/secret-len.txt /srv/uid.txt /tmp/uid-as-app.txt; stat -c '%U:%G %a' /srv/owned.txt; test -e /run/secrets/token && echo secret left; stat -c '%U %a' /srv/app/rel").Out
+		want := "main\nx\npacked\nheredoc one\nheredoc two\ninline hello\nexec form\n13\n0\n1000\napp:app 640\napp 755\n"
 		if got != want {
 			t.Errorf("files in the image:\n%s\nwant:\n%s", got, want)
 		}
@@ -199,8 +199,8 @@ func TestBuildInstructions(t *testing.T) {
 		}
 		layers := len(img["RootFS"].(map[string]any)["Layers"].([]any))
 		base := len(imageJSON(t, sb, "bb")["RootFS"].(map[string]any)["Layers"].([]any))
-		if layers != base+9 {
-			t.Errorf("%d layers on %d of the base, want 9 more (3 COPY, 1 ADD, 5 RUN)", layers, base)
+		if layers != base+11 {
+			t.Errorf("%d layers on %d of the base, want 11 more (3 COPY, 1 ADD, 5 RUN, 2 WORKDIR that made a directory)", layers, base)
 		}
 		// No file of the store holds the secret.
 		filepath.Walk(sb.GraphRoot(), func(p string, fi os.FileInfo, err error) error {

@@ -206,7 +206,7 @@ func TestCopy(t *testing.T) {
 		{
 			name: "several sources need a slash",
 			srcs: []string{"a.txt", "b.txt"}, opts: Options{Dest: "/app"},
-			err:  "When using COPY with more than one source file, the destination must be a directory and end with a /",
+			err: "When using COPY with more than one source file, the destination must be a directory and end with a /",
 		},
 		{
 			name: "several sources into dir/",
@@ -220,7 +220,7 @@ func TestCopy(t *testing.T) {
 		{
 			name: "wildcard with several matches needs a slash",
 			glob: []string{"*.txt"}, opts: Options{Dest: "/w"},
-			err:  "must be a directory and end with a /",
+			err: "must be a directory and end with a /",
 		},
 		{
 			name: "wildcard into dir/",
@@ -281,12 +281,12 @@ func TestCopy(t *testing.T) {
 		{
 			name: "chown unknown user",
 			srcs: []string{"a.txt"}, opts: Options{Dest: "/x/", Chown: "nobody"},
-			err:  `user "nobody" not found`,
+			err: `user "nobody" not found`,
 		},
 		{
 			name: "chown unknown group",
 			srcs: []string{"a.txt"}, opts: Options{Dest: "/x/", Chown: "app:nogroup"},
-			err:  `group "nogroup" not found`,
+			err: `group "nogroup" not found`,
 		},
 		{
 			name: "passwd symlink pointing out of the root is resolved inside",
@@ -309,7 +309,9 @@ func TestCopy(t *testing.T) {
 		{
 			name: "chmod with setuid",
 			srcs: []string{"run.sh"}, opts: Options{Dest: "/m/", Chmod: "4755"},
-			check: func(t *testing.T, root string) { wantFile(t, root, "m/run.sh", "#!/bin/sh\n", 0o755|os.ModeSetuid, 0, 0) },
+			check: func(t *testing.T, root string) {
+				wantFile(t, root, "m/run.sh", "#!/bin/sh\n", 0o755|os.ModeSetuid, 0, 0)
+			},
 		},
 		{
 			name: "chmod symbolic",
@@ -323,7 +325,7 @@ func TestCopy(t *testing.T) {
 		{
 			name: "chmod invalid",
 			srcs: []string{"a.txt"}, opts: Options{Dest: "/m/", Chmod: "99999"},
-			err:  "invalid chmod parameter",
+			err: "invalid chmod parameter",
 		},
 		{
 			name: "default owner is 0 for context files",
@@ -401,7 +403,7 @@ func TestCopy(t *testing.T) {
 		{
 			name: "directory onto a file",
 			srcs: []string{"dir"}, opts: Options{Dest: "/etc/passwd"},
-			err:  "is not a directory",
+			err: "is not a directory",
 		},
 		{
 			name: "file onto a directory inside a tree",
@@ -412,7 +414,7 @@ func TestCopy(t *testing.T) {
 		{
 			name: "missing source",
 			srcs: []string{"nope"}, opts: Options{Dest: "/x/"},
-			err:  "not found",
+			err: "not found",
 		},
 	}
 	for _, tt := range tests {

@@ -46,8 +46,8 @@ func (e *NotFoundError) Unwrap() error { return ErrNotFound }
 // Source is one path to copy from a root (a build context, or another
 // stage's / image's mounted root file system).
 type Source struct {
-	Root     string // absolute directory on the host
-	Rel      string // slash path relative to Root, cleaned, "." for the root itself
+	Root string // absolute directory on the host
+	Rel  string // slash path relative to Root, cleaned, "." for the root itself
 	// Wildcard says the source was matched by a pattern with
 	// wildcards. It is informational: Copy's rule that several sources
 	// need a destination ending in "/" counts the sources after
