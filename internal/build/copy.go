@@ -80,7 +80,7 @@ func (s *stageState) copyStep(ctx context.Context, c copyStep, name string, step
 		if id, ok := b.cached(ctx, key); ok {
 			return s.cachedStep(step, key, id)
 		}
-		r, release, err := s.mountImage(ctx, image)
+		r, release, _, err := s.mountImage(ctx, image)
 		if release != nil {
 			defer release()
 		}
@@ -131,29 +131,36 @@ func (s *stageState) copyStep(ctx context.Context, c copyStep, name string, step
 			return s.cachedStep(step, key, id)
 		}
 	}
+	o := copier.Options{Dest: c.sd.DestPath, Workdir: s.workdir(), Chown: c.chown, Chmod: c.chmod, KeepOwners: c.from != "", Excluded: excluded}
+	return s.writeStep(ctx, name, text+" # buildkit", key, func(root string) error {
+		o.Root = root
+		return s.write(ctx, c, srcs, o)
+	})
+}
+
+// writeStep makes a step's image by writing into the last image's file
+// system: a container that never starts, mounted, written and committed.
+func (s *stageState) writeStep(ctx context.Context, name, createdBy, key string, write func(root string) error) error {
+	b := s.b
 	image, err := s.baseImage(ctx)
 	if err != nil {
 		return s.fail(name, err)
 	}
-	ctr, err := b.eng.Create(ctx, engine.CreateOptions{Image: image, Command: []string{"/"}, Entrypoint: new(string), Network: "none", Labels: []string{labelBuild + "=" + b.label}})
+	root, release, ctr, err := s.mountImage(ctx, image)
+	if release != nil {
+		defer release()
+	}
 	if err != nil {
 		return s.fail(name, err)
 	}
-	detached := context.WithoutCancel(ctx)
-	defer b.eng.RemoveContainer(detached, ctr.ID, true)
-	dest, err := b.eng.Mount(ctx, ctr.ID)
-	if err != nil {
-		return s.fail(name, err)
-	}
-	o := copier.Options{Root: dest, Dest: c.sd.DestPath, Workdir: s.workdir(), Chown: c.chown, Chmod: c.chmod, KeepOwners: c.from != "", Excluded: excluded}
-	err = s.write(ctx, c, srcs, o)
-	if uerr := b.eng.Unmount(detached, ctr.ID); err == nil {
+	err = write(root)
+	if uerr := b.eng.Unmount(context.WithoutCancel(ctx), ctr); err == nil {
 		err = uerr
 	}
 	if err != nil {
 		return s.fail(name, err)
 	}
-	id, err := b.eng.Commit(ctx, engine.CommitOptions{Container: ctr.ID, Config: &s.cfg, Author: s.author, History: s.history(text + " # buildkit"), Intermediate: true})
+	id, err := b.eng.Commit(ctx, engine.CommitOptions{Container: ctr, Config: &s.cfg, Author: s.author, History: s.history(createdBy), Intermediate: true})
 	if err != nil {
 		return s.fail(name, err)
 	}
@@ -195,7 +202,7 @@ func (s *stageState) sourceRoot(ctx context.Context, from string) (string, func(
 	if err != nil {
 		return "", nil, nil, err
 	}
-	root, release, err := s.mountImage(ctx, image)
+	root, release, _, err := s.mountImage(ctx, image)
 	return root, nil, release, err
 }
 
@@ -215,12 +222,12 @@ func (s *stageState) sourceImage(ctx context.Context, from string) (string, erro
 }
 
 // mountImage mounts an image's file system through a container that is
-// never started.
-func (s *stageState) mountImage(ctx context.Context, image string) (string, func(), error) {
+// never started, and returns where, what releases it, and the container.
+func (s *stageState) mountImage(ctx context.Context, image string) (string, func(), string, error) {
 	b := s.b
 	ctr, err := b.eng.Create(ctx, engine.CreateOptions{Image: image, Command: []string{"/"}, Entrypoint: new(string), Network: "none", Labels: []string{labelBuild + "=" + b.label}})
 	if err != nil {
-		return "", nil, err
+		return "", nil, "", err
 	}
 	detached := context.WithoutCancel(ctx)
 	release := func() {
@@ -229,9 +236,9 @@ func (s *stageState) mountImage(ctx context.Context, image string) (string, func
 	}
 	root, err := b.eng.Mount(ctx, ctr.ID)
 	if err != nil {
-		return "", release, err
+		return "", release, ctr.ID, err
 	}
-	return root, release, nil
+	return root, release, ctr.ID, nil
 }
 
 func sourceNames(sd instructions.SourcesAndDest) []string {
@@ -259,30 +266,7 @@ func (s *stageState) workdirStep(ctx context.Context, createdBy string) error {
 	if id, ok := b.cached(ctx, key); ok {
 		return s.layerDone(key, id)
 	}
-	image, err := s.baseImage(ctx)
-	if err != nil {
-		return s.fail(createdBy, err)
-	}
-	ctr, err := b.eng.Create(ctx, engine.CreateOptions{Image: image, Command: []string{"/"}, Entrypoint: new(string), Network: "none", Labels: []string{labelBuild + "=" + b.label}})
-	if err != nil {
-		return s.fail(createdBy, err)
-	}
-	detached := context.WithoutCancel(ctx)
-	defer b.eng.RemoveContainer(detached, ctr.ID, true)
-	root, err := b.eng.Mount(ctx, ctr.ID)
-	if err != nil {
-		return s.fail(createdBy, err)
-	}
-	err = copier.MkdirAll(ctx, copier.Options{Root: root, Dest: s.cfg.WorkingDir, Chown: s.cfg.User})
-	if uerr := b.eng.Unmount(detached, ctr.ID); err == nil {
-		err = uerr
-	}
-	if err != nil {
-		return s.fail(createdBy, err)
-	}
-	id, err := b.eng.Commit(ctx, engine.CommitOptions{Container: ctr.ID, Config: &s.cfg, Author: s.author, History: s.history(createdBy), Intermediate: true})
-	if err != nil {
-		return s.fail(createdBy, err)
-	}
-	return s.layerDone(key, id)
+	return s.writeStep(ctx, createdBy, createdBy, key, func(root string) error {
+		return copier.MkdirAll(ctx, copier.Options{Root: root, Dest: s.cfg.WorkingDir, Chown: s.cfg.User})
+	})
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/skiff-containers/skiff/internal/build/dockerfile"
 	"github.com/skiff-containers/skiff/internal/engine"
+	"github.com/skiff-containers/skiff/internal/imageconfig"
 )
 
 // historyComment is what BuildKit writes in the history of a
@@ -215,7 +216,7 @@ func (s *stageState) meta(cmd instructions.Command) (string, error) {
 	case *instructions.EnvCommand:
 		var parts []string
 		for _, kv := range c.Env {
-			cfg.Env = setEnv(cfg.Env, kv.Key, kv.Value)
+			cfg.Env = imageconfig.SetEnv(cfg.Env, kv.Key, kv.Value)
 			parts = append(parts, kv.Key+"="+kv.Value)
 		}
 		return "ENV " + strings.Join(parts, " "), nil
@@ -324,7 +325,7 @@ func (s *stageState) arg(c *instructions.ArgCommand) error {
 			parts = append(parts, kv.Key)
 			continue
 		}
-		s.args = setEnv(s.args, kv.Key, v)
+		s.args = imageconfig.SetEnv(s.args, kv.Key, v)
 		parts = append(parts, kv.Key+"="+v)
 	}
 	s.metaDone(struct {
@@ -444,16 +445,6 @@ func cloneConfig(c v1.Config) v1.Config {
 	c.Shell, c.OnBuild = slices.Clone(c.Shell), slices.Clone(c.OnBuild)
 	c.Labels, c.ExposedPorts, c.Volumes = maps.Clone(c.Labels), maps.Clone(c.ExposedPorts), maps.Clone(c.Volumes)
 	return c
-}
-
-func setEnv(env []string, k, v string) []string {
-	for i, e := range env {
-		if strings.HasPrefix(e, k+"=") {
-			env[i] = k + "=" + v
-			return env
-		}
-	}
-	return append(env, k+"="+v)
 }
 
 func lookupEnv(env []string, k string) (string, bool) {

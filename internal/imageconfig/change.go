@@ -30,7 +30,7 @@ func Apply(cfg *v1.Config, change string) error {
 			return fmt.Errorf("--change %q: %w", change, err)
 		}
 		for _, kv := range pairs {
-			cfg.Env = setEnv(cfg.Env, kv[0], kv[1])
+			cfg.Env = SetEnv(cfg.Env, kv[0], kv[1])
 		}
 	case "LABEL":
 		pairs, err := keyValues(rest, false)
@@ -165,7 +165,8 @@ func splitWords(s string) ([]string, error) {
 	return words, nil
 }
 
-func setEnv(env []string, k, v string) []string {
+// SetEnv sets k to v in a KEY=VALUE list, in place where k is set.
+func SetEnv(env []string, k, v string) []string {
 	for i, e := range env {
 		if strings.HasPrefix(e, k+"=") {
 			env[i] = k + "=" + v
