@@ -85,6 +85,8 @@ func (s *stageState) runStep(ctx context.Context, r runStep) error {
 		Workdir:    s.workdir(),
 		Network:    networkMode(r.network),
 		Labels:     []string{labelBuild + "=" + b.label},
+		// A killed build leaves no RUN running.
+		EndsWithCaller: true,
 	}
 	var cleanups []func()
 	defer func() {

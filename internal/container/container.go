@@ -73,11 +73,14 @@ type Config struct {
 	Labels     map[string]string `json:"labels,omitempty"`
 	StopSignal string            `json:"stopSignal,omitempty"`
 	// StopTimeout in seconds; nil means the default (10).
-	StopTimeout *int       `json:"stopTimeout,omitempty"`
-	AutoRemove  bool       `json:"autoRemove"`
-	Init        bool       `json:"init"`
-	Host        HostConfig `json:"host"`
-	Log         LogConfig  `json:"log"`
+	StopTimeout *int `json:"stopTimeout,omitempty"`
+	AutoRemove  bool `json:"autoRemove"`
+	// EndsWithCaller: the container is killed when the attached caller
+	// that started it goes away without detaching (a build's RUN).
+	EndsWithCaller bool       `json:"endsWithCaller,omitempty"`
+	Init           bool       `json:"init"`
+	Host           HostConfig `json:"host"`
+	Log            LogConfig  `json:"log"`
 	// Incomplete marks a record whose creation was cut short; it can
 	// only be removed.
 	Incomplete bool `json:"-"`

@@ -84,6 +84,9 @@ type CreateOptions struct {
 	Tty            bool
 	OpenStdin      bool
 	AutoRemove     bool
+	// EndsWithCaller kills the container when the attached caller that
+	// starts it dies (a builder's RUN: a killed build leaves no process).
+	EndsWithCaller bool
 	StopSignal     string
 	StopTimeout    *int // seconds; nil: the default
 	CapAdd         []string
@@ -269,6 +272,7 @@ func parseCreate(o CreateOptions, who caller) (*createPlan, error) {
 	}
 	cfg.Host.ReadonlyRootfs, cfg.Init, cfg.Host.Privileged = o.ReadOnly, o.Init, o.Privileged
 	cfg.Tty, cfg.OpenStdin, cfg.AutoRemove = o.Tty, o.OpenStdin, o.AutoRemove
+	cfg.EndsWithCaller = o.EndsWithCaller
 	rs := o.Restart
 	if rs == "" {
 		rs = "no"

@@ -332,6 +332,7 @@ func (m *Manager) launch(c *container.Container, rootfs string, o StartOptions) 
 	if c.AutoRemove && len(m.Cleanup) > 0 {
 		l.Cleanup = append(append([]string{}, m.Cleanup...), c.ID)
 	}
+	l.EndsWithCaller = c.EndsWithCaller
 	if p := c.Host.RestartPolicy; p.Restarts() && len(m.Restarter) > 0 {
 		l.Restart = &supervisor.RestartLaunch{
 			Policy: p, Command: m.Restarter, Marker: c.StoppedMarker(),

@@ -44,6 +44,9 @@ type Handoff struct {
 	// Scopes are carried into the exit state (state.State.Scopes).
 	Scopes  []string
 	Cleanup []string
+	// EndsWithCaller kills the container when the caller's end of the
+	// control pipe (ACtl) hangs up.
+	EndsWithCaller bool
 	// Kept open across the exec: the supervisor lock and the namespace
 	// registration must last as long as the container.
 	LockFd, HolderFd           int
@@ -121,6 +124,9 @@ func (h Handoff) Args() []string {
 	}
 	for _, c := range h.Cleanup {
 		a = append(a, "cleanup="+c)
+	}
+	if h.EndsWithCaller {
+		a = append(a, "endswithcaller=1")
 	}
 	for _, fd := range h.ReleaseFds {
 		a = append(a, "release="+strconv.Itoa(fd))
@@ -206,6 +212,8 @@ func ParseHandoff(args []string) (Handoff, error) {
 			h.Restart.Stdio = append(h.Restart.Stdio, fd)
 		case "cleanup":
 			h.Cleanup = append(h.Cleanup, v)
+		case "endswithcaller":
+			h.EndsWithCaller = v == "1"
 		case "release":
 			var fd int
 			fd, err = strconv.Atoi(v)
@@ -281,6 +289,9 @@ func Run(h Handoff) int {
 		ForwardSignals(h.Pid)
 	}
 	oomw := watchOOM(h.Cgroups, h.OOMBase)
+	if h.EndsWithCaller {
+		go killOnHangup(h.ACtl, h.Pid)
+	}
 	code := ReapUntil(h.Pid)
 	// A caller still attached removes a --rm container itself, in its
 	// own process, with the store it has open: a removal started from
@@ -325,6 +336,26 @@ func Run(h Handoff) int {
 		cleanup(h.Cleanup)
 	}
 	return code
+}
+
+// killOnHangup kills pid once the caller's end of the control pipe (fd)
+// is closed: the caller exited, whatever ended it. Nothing reads the
+// pipe without a terminal; with one, control() reads it and poll still
+// sees the hang-up.
+func killOnHangup(fd, pid int) {
+	if fd < 0 {
+		return
+	}
+	fds := []unix.PollFd{{Fd: int32(fd), Events: 0}}
+	for {
+		if _, err := unix.Poll(fds, -1); err != nil && err != unix.EINTR {
+			return
+		}
+		if fds[0].Revents&(unix.POLLHUP|unix.POLLERR|unix.POLLNVAL) != 0 {
+			_ = unix.Kill(pid, unix.SIGKILL)
+			return
+		}
+	}
 }
 
 // attached reports whether the caller still holds the attachment's

@@ -84,6 +84,9 @@ type Launch struct {
 	SupervisorScope bool `json:"supervisorScope,omitempty"`
 	// Cleanup is run (exec'd) after the container exits, for --rm.
 	Cleanup []string `json:"cleanup,omitempty"`
+	// EndsWithCaller: the monitor kills the container when the attached
+	// caller's end of the control pipe hangs up.
+	EndsWithCaller bool `json:"endsWithCaller,omitempty"`
 	// Restart, when set, is the container's restart policy, which its
 	// monitor carries out when it exits.
 	Restart *RestartLaunch `json:"restart,omitempty"`

@@ -215,7 +215,7 @@ func runContainer(path string) int {
 	h := monitor.Handoff{
 		Pid: pid, StartedAt: started, StatePath: l.StatePath, VolatileState: l.VolatileState,
 		LogPath: l.LogPath, LogMax: l.LogMaxSize, LogFiles: l.LogMaxFiles, Journal: l.Journal, Tty: l.Tty,
-		Unmount: unmounts(&l), RuntimeDir: filepath.Join(l.RuntimeRoot, l.ID), Cleanup: l.Cleanup,
+		Unmount: unmounts(&l), RuntimeDir: filepath.Join(l.RuntimeRoot, l.ID), Cleanup: l.Cleanup, EndsWithCaller: l.EndsWithCaller,
 		LockFd: monitor.Keep(lock), HolderFd: monitor.Keep(holder),
 		NotifyFd: monitor.Keep(notify), NotifySocket: l.NotifySocket,
 	}

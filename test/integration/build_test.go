@@ -512,6 +512,17 @@ func TestBuildKilled(t *testing.T) {
 	if !started {
 		t.Fatal("the second RUN never started")
 	}
+	// Its RUN ends with it, before any other build.
+	stillRuns := func() bool {
+		out, _ := exec.Command("sh", "-c", "ps -eo args | grep -c '[s]leep 30'").Output()
+		return strings.TrimSpace(string(out)) != "0"
+	}
+	for i := 0; i < 100 && stillRuns(); i++ {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if stillRuns() {
+		t.Errorf("the killed build's RUN still runs")
+	}
 	// The next build works, hits the cache for the first RUN, and leaves
 	// nothing of the killed one.
 	writeFiles(t, sb, ctx, map[string]string{"Dockerfile": "FROM bb\n" + counted + "echo one > /one\n" + counted + "echo two\nCMD [\"cat\", \"/one\"]\n"})
@@ -524,9 +535,5 @@ func TestBuildKilled(t *testing.T) {
 	}
 	if ids := sb.OK("ps", "-aq").Out; ids != "" {
 		t.Errorf("containers of the killed build left: %s", ids)
-	}
-	out, _ := exec.Command("sh", "-c", "ps -eo args | grep -c '[s]leep 30'").Output()
-	if strings.TrimSpace(string(out)) != "0" {
-		t.Errorf("the killed build's RUN still runs")
 	}
 }
