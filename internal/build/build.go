@@ -9,7 +9,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -22,6 +21,7 @@ import (
 	"github.com/skiff-containers/skiff/internal/build/dockerfile"
 	"github.com/skiff-containers/skiff/internal/engine"
 	"github.com/skiff-containers/skiff/internal/report"
+	"github.com/skiff-containers/skiff/pkg/imageref"
 )
 
 // Engine is what a build needs of the engine.
@@ -158,8 +158,18 @@ func newBuilder(ctx context.Context, eng Engine, o Options) (*builder, error) {
 		return nil, invalidf("unknown format %q: use oci or docker", o.Format)
 	}
 	for _, t := range o.Tags {
-		if t == "" {
-			return nil, invalidf("invalid tag \"\": give REPOSITORY[:TAG]")
+		if ref, err := imageref.Parse(t); err != nil || ref.Digest != "" {
+			return nil, invalidf("invalid tag %q: give REPOSITORY[:TAG]", t)
+		}
+	}
+	if o.IIDFile != "" {
+		if fi, err := os.Stat(filepath.Dir(o.IIDFile)); err != nil || !fi.IsDir() {
+			return nil, invalidf("--iidfile %s: its directory does not exist", o.IIDFile)
+		}
+	}
+	for _, l := range o.Labels {
+		if k, _, _ := strings.Cut(l, "="); k == "" {
+			return nil, invalidf("invalid label %q: give KEY=VALUE", l)
 		}
 	}
 	var err error
@@ -310,14 +320,3 @@ func platformString(p v1.Platform) string {
 	}
 	return s
 }
-
-// copyOut reads r to the end into w (nil: discard).
-func copyOut(w io.Writer, r io.Reader) error {
-	if w == nil {
-		w = io.Discard
-	}
-	_, err := io.Copy(w, r)
-	return err
-}
-
-var _ = strings.TrimSpace

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
@@ -29,150 +31,175 @@ type copyStep struct {
 // copy carries out a COPY or ADD: a container of the last image, its
 // root file system mounted and written, and committed. Sources of the
 // build context are keyed by their content; those of a stage or image
-// by its id.
+// by its id, and mounted only when the step is not cached.
 func (s *stageState) copy(ctx context.Context, c copyStep) error {
-	b := s.b
 	text := c.name + " " + strings.Join(append(sourceNames(c.sd), c.sd.DestPath), " ")
 	name := fmt.Sprintf("[%s%d/%d] %s", s.prefix, s.next(), s.total, text)
-	step := b.step()
-	b.prog.Start(step, name)
-	err := s.copyStep(ctx, c, name, step, text)
-	if !errors.Is(err, errCached) {
-		b.prog.Done(step, err)
-	}
-	if errors.Is(err, errCached) {
-		return nil
-	}
-	return err
+	src := &copySources{}
+	defer src.close()
+	return s.layerStep(ctx, name, func() (string, error) { return s.copyKey(ctx, c, src) }, func(_ int, key string) (string, error) {
+		if src.image != "" {
+			root, release, _, err := s.mountImage(ctx, src.image)
+			src.release = append(src.release, release)
+			if err != nil {
+				return "", err
+			}
+			if src.srcs, err = s.resolve(root, c.sd.SourcePaths, nil); err != nil {
+				return "", err
+			}
+		}
+		o := copier.Options{Dest: c.sd.DestPath, Workdir: s.workdir(), Chown: c.chown, Chmod: c.chmod, KeepOwners: c.from != "", Excluded: src.excluded}
+		return s.writeStep(ctx, text+" # buildkit", func(root string) error {
+			o.Root = root
+			return s.write(ctx, c, src.srcs, o)
+		})
+	})
 }
 
-var errCached = errors.New("cached")
+// copySources are what a COPY or ADD copies, found once for its key and
+// for the copy.
+type copySources struct {
+	srcs     []copier.Source
+	excluded func(rel string) bool
+	image    string // --from's image, resolved when the step runs
+	release  []func()
+}
 
-func (s *stageState) copyStep(ctx context.Context, c copyStep, name string, step int, text string) error {
+func (c *copySources) close() {
+	for _, f := range c.release {
+		if f != nil {
+			f()
+		}
+	}
+}
+
+// copyKey finds a COPY's or ADD's sources and returns its cache key:
+// the instruction and the sources' content (ADD's URLs are fetched each
+// build), or the id of the --from image.
+func (s *stageState) copyKey(ctx context.Context, c copyStep, src *copySources) (string, error) {
 	b := s.b
 	if c.from != "" && c.name == "ADD" {
-		return s.fail(name, invalidf("ADD has no --from: use COPY --from"))
+		return "", invalidf("ADD has no --from: use COPY --from")
+	}
+	raw, _ := json.Marshal(c.cmd)
+	if c.from != "" {
+		image, err := s.sourceImage(ctx, c.from)
+		if err != nil {
+			return "", err
+		}
+		src.image = image
+		return chain(s.key, c.name, string(raw), "image:"+image), nil
 	}
 	var patterns, urls []string
 	for _, p := range c.sd.SourcePaths {
 		if c.name == "ADD" && isURL(p) {
 			urls = append(urls, p)
-			continue
+		} else {
+			patterns = append(patterns, p)
 		}
-		patterns = append(patterns, p)
 	}
 	if c.checksum != "" && len(urls) == 0 {
-		return s.fail(name, invalidf("ADD --checksum needs an http(s) source"))
+		return "", invalidf("ADD --checksum needs an http(s) source")
 	}
-	raw, _ := json.Marshal(c.cmd)
-	var srcs []copier.Source
+	src.excluded = b.bctx.Excluded
+	var err error
+	if src.srcs, err = s.resolve(b.bctx.Root, patterns, src.excluded); err != nil {
+		return "", err
+	}
 	var content []string
-	root, excluded := b.bctx.Root, b.bctx.Excluded
-	if c.from != "" {
-		// Sources of a stage or an image are keyed by its id, which
-		// names its content; it is mounted only to copy.
-		image, err := s.sourceImage(ctx, c.from)
-		if err != nil {
-			return s.fail(name, err)
-		}
-		content = append(content, "image:"+image)
-		key := chain(s.key, c.name, string(raw), strings.Join(content, ","))
-		if id, ok := b.cached(ctx, key); ok {
-			return s.cachedStep(step, key, id)
-		}
-		r, release, _, err := s.mountImage(ctx, image)
-		if release != nil {
-			defer release()
-		}
-		if err != nil {
-			return s.fail(name, err)
-		}
-		root, excluded = r, nil
-	}
-	if len(patterns) > 0 {
-		var err error
-		if srcs, err = copier.Resolve(root, patterns, excluded); err != nil {
-			if errors.Is(err, copier.ErrNotFound) {
-				err = fmt.Errorf("%w: %v", ErrInvalid, err)
-			}
-			return s.fail(name, err)
-		}
-	}
-	// ADD's URLs are fetched each build: their content is the key.
 	if len(urls) > 0 {
 		dir, err := os.MkdirTemp(b.o.Context.TempDir, "skiff-add-")
 		if err != nil {
-			return s.fail(name, err)
+			return "", err
 		}
-		defer os.RemoveAll(dir)
+		src.release = append(src.release, func() { os.RemoveAll(dir) })
 		for i, u := range urls {
-			sub := fmt.Sprintf("%s/%d", dir, i)
+			sub := filepath.Join(dir, strconv.Itoa(i))
 			if err := os.Mkdir(sub, 0o700); err != nil {
-				return s.fail(name, err)
+				return "", err
 			}
 			file, digest, err := copier.Fetch(ctx, u, c.checksum, sub)
 			if err != nil {
-				return s.fail(name, err)
+				return "", err
 			}
 			content = append(content, u+"="+digest)
-			srcs = append(srcs, copier.Source{Root: sub, Rel: strings.TrimPrefix(file, sub+"/")})
+			src.srcs = append(src.srcs, copier.Source{Root: sub, Rel: filepath.Base(file)})
 		}
 	}
-	if c.from == "" {
-		digest, err := copier.Digest(srcs, excluded)
-		if err != nil {
-			return s.fail(name, err)
-		}
-		content = append(content, digest)
+	digest, err := copier.Digest(src.srcs, src.excluded)
+	if err != nil {
+		return "", err
 	}
-	key := chain(s.key, c.name, string(raw), strings.Join(content, ","))
-	if c.from == "" {
-		if id, ok := b.cached(ctx, key); ok {
-			return s.cachedStep(step, key, id)
+	content = append(content, digest)
+	return chain(s.key, c.name, string(raw), strings.Join(content, ",")), nil
+}
+
+// resolve finds source patterns under root; one that matches nothing is
+// the Dockerfile's mistake.
+func (s *stageState) resolve(root string, patterns []string, excluded func(string) bool) ([]copier.Source, error) {
+	if len(patterns) == 0 {
+		return nil, nil
+	}
+	srcs, err := copier.Resolve(root, patterns, excluded)
+	if errors.Is(err, copier.ErrNotFound) {
+		err = fmt.Errorf("%w: %v", ErrInvalid, err)
+	}
+	return srcs, err
+}
+
+// layerStep is a step that makes a layer, shown as it goes: a cache hit
+// for its key is shown CACHED and starts nothing, otherwise make builds
+// the step's image. Errors name the step.
+func (s *stageState) layerStep(ctx context.Context, name string, key func() (string, error), make func(step int, key string) (string, error)) error {
+	b := s.b
+	step := b.step()
+	b.prog.Start(step, name)
+	k, err := key()
+	if err == nil {
+		if id, ok := b.cached(ctx, k); ok {
+			b.prog.Cached(step)
+			return s.layerDone(k, id)
+		}
+		var id string
+		if id, err = make(step, k); err == nil {
+			err = s.layerDone(k, id)
 		}
 	}
-	o := copier.Options{Dest: c.sd.DestPath, Workdir: s.workdir(), Chown: c.chown, Chmod: c.chmod, KeepOwners: c.from != "", Excluded: excluded}
-	return s.writeStep(ctx, name, text+" # buildkit", key, func(root string) error {
-		o.Root = root
-		return s.write(ctx, c, srcs, o)
-	})
+	b.prog.Done(step, err)
+	var se *StepError
+	if err != nil && !errors.As(err, &se) {
+		err = &StepError{Step: name, Err: err}
+	}
+	return err
 }
 
 // writeStep makes a step's image by writing into the last image's file
 // system: a container that never starts, mounted, written and committed.
-func (s *stageState) writeStep(ctx context.Context, name, createdBy, key string, write func(root string) error) error {
-	b := s.b
+func (s *stageState) writeStep(ctx context.Context, createdBy string, write func(root string) error) (string, error) {
 	image, err := s.baseImage(ctx)
 	if err != nil {
-		return s.fail(name, err)
+		return "", err
 	}
 	root, release, ctr, err := s.mountImage(ctx, image)
 	if release != nil {
 		defer release()
 	}
 	if err != nil {
-		return s.fail(name, err)
+		return "", err
 	}
 	err = write(root)
-	if uerr := b.eng.Unmount(context.WithoutCancel(ctx), ctr); err == nil {
+	if uerr := s.b.eng.Unmount(context.WithoutCancel(ctx), ctr); err == nil {
 		err = uerr
 	}
 	if err != nil {
-		return s.fail(name, err)
+		return "", err
 	}
-	id, err := b.eng.Commit(ctx, engine.CommitOptions{Container: ctr, Config: &s.cfg, Author: s.author, History: s.history(createdBy), Intermediate: true})
-	if err != nil {
-		return s.fail(name, err)
-	}
-	return s.layerDone(key, id)
+	return s.commit(ctx, ctr, createdBy)
 }
 
-func (s *stageState) cachedStep(step int, key, id string) error {
-	s.b.prog.Cached(step)
-	if err := s.layerDone(key, id); err != nil {
-		return err
-	}
-	return errCached
+// commit makes the step's image of a container.
+func (s *stageState) commit(ctx context.Context, ctr, createdBy string) (string, error) {
+	return s.b.eng.Commit(ctx, engine.CommitOptions{Container: ctr, Config: &s.cfg, Author: s.author, History: s.history(createdBy), Intermediate: true})
 }
 
 // write copies the sources and the heredoc files into the mounted root.
@@ -257,16 +284,11 @@ func isURL(s string) bool {
 // stage's user: a step of its own, cached like a COPY. A directory the
 // image has already adds no layer.
 func (s *stageState) workdirStep(ctx context.Context, createdBy string) error {
-	b := s.b
+	name := fmt.Sprintf("[%s%d/%d] %s", s.prefix, s.next(), s.total, createdBy)
 	key := chain(s.key, "WORKDIR", s.cfg.WorkingDir, s.cfg.User)
-	if s.cfg.WorkingDir == "/" {
-		s.metaDone(struct{ Workdir string }{"/"}, createdBy)
-		return nil
-	}
-	if id, ok := b.cached(ctx, key); ok {
-		return s.layerDone(key, id)
-	}
-	return s.writeStep(ctx, createdBy, createdBy, key, func(root string) error {
-		return copier.MkdirAll(ctx, copier.Options{Root: root, Dest: s.cfg.WorkingDir, Chown: s.cfg.User})
+	return s.layerStep(ctx, name, func() (string, error) { return key, nil }, func(int, string) (string, error) {
+		return s.writeStep(ctx, createdBy, func(root string) error {
+			return copier.MkdirAll(ctx, copier.Options{Root: root, Dest: s.cfg.WorkingDir, Chown: s.cfg.User})
+		})
 	})
 }

@@ -39,24 +39,18 @@ func (s *stageState) run(ctx context.Context, c *instructions.RunCommand) error 
 	createdBy := "RUN " + s.argsPrefix() + strings.Join(args, " ") + " # buildkit"
 	raw, _ := json.Marshal(c)
 	key := chain(s.key, "RUN", string(raw), network)
-	step := b.step()
-	b.prog.Start(step, name)
-	if id, ok := b.cached(ctx, key); ok {
-		b.prog.Cached(step)
-		return s.layerDone(key, id)
-	}
-	err = s.runStep(ctx, runStep{name: name, step: step, args: args, heredoc: heredoc, network: network, mounts: instructions.GetMounts(c), createdBy: createdBy, key: key})
-	b.prog.Done(step, err)
-	return err
+	return s.layerStep(ctx, name, func() (string, error) { return key, nil }, func(step int, _ string) (string, error) {
+		return s.runStep(ctx, runStep{name: name, step: step, args: args, heredoc: heredoc, network: network, mounts: instructions.GetMounts(c), createdBy: createdBy})
+	})
 }
 
 type runStep struct {
-	name, createdBy, key string
-	step                 int
-	args                 []string
-	heredoc              *heredocScript
-	network              string
-	mounts               []*instructions.Mount
+	name, createdBy string
+	step            int
+	args            []string
+	heredoc         *heredocScript
+	network         string
+	mounts          []*instructions.Mount
 }
 
 // heredocScript is a RUN heredoc that is a script of its own (#!...),
@@ -65,15 +59,15 @@ type heredocScript struct {
 	name, data string
 }
 
-func (s *stageState) runStep(ctx context.Context, r runStep) error {
+func (s *stageState) runStep(ctx context.Context, r runStep) (string, error) {
 	b := s.b
 	image, err := s.baseImage(ctx)
 	if err != nil {
-		return s.fail(r.name, err)
+		return "", err
 	}
 	tmp, err := os.MkdirTemp(b.o.Context.TempDir, "skiff-run-")
 	if err != nil {
-		return s.fail(r.name, err)
+		return "", err
 	}
 	defer os.RemoveAll(tmp)
 	co := engine.CreateOptions{
@@ -100,18 +94,20 @@ func (s *stageState) runStep(ctx context.Context, r runStep) error {
 			cleanups = append(cleanups, clean)
 		}
 		if err != nil {
-			return s.fail(r.name, err)
+			return "", err
 		}
-		if m.Type == instructions.MountTypeTmpfs {
+		switch {
+		case v == "": // an optional secret not passed
+		case m.Type == instructions.MountTypeTmpfs:
 			co.Tmpfs = append(co.Tmpfs, v)
-		} else {
+		default:
 			co.Volumes = append(co.Volumes, v)
 		}
 	}
 	if r.heredoc != nil {
 		f := filepath.Join(tmp, "heredoc-"+r.heredoc.name)
 		if err := os.WriteFile(f, []byte(r.heredoc.data), 0o755); err != nil {
-			return s.fail(r.name, err)
+			return "", err
 		}
 		co.Volumes = append(co.Volumes, f+":/dev/pipes/"+r.heredoc.name+":ro")
 	}
@@ -123,16 +119,12 @@ func (s *stageState) runStep(ctx context.Context, r runStep) error {
 		defer b.eng.RemoveContainer(detached, exit.ID, true)
 	}
 	if err != nil {
-		return &StepError{Step: r.name, Err: err, Lines: lines}
+		return "", &StepError{Step: r.name, Err: err, Lines: lines}
 	}
 	if exit.Code != 0 {
-		return &StepError{Step: r.name, Err: fmt.Errorf("exit code: %d", exit.Code), Code: exit.Code, Lines: lines}
+		return "", &StepError{Step: r.name, Err: fmt.Errorf("exit code: %d", exit.Code), Code: exit.Code, Lines: lines}
 	}
-	id, err := b.eng.Commit(ctx, engine.CommitOptions{Container: exit.ID, Config: &s.cfg, Author: s.author, History: s.history(r.createdBy), Intermediate: true})
-	if err != nil {
-		return s.fail(r.name, err)
-	}
-	return s.layerDone(r.key, id)
+	return s.commit(ctx, exit.ID, r.createdBy)
 }
 
 // networkMode is the engine's name for a RUN's network.
@@ -291,8 +283,11 @@ func (s *stageState) bind(ctx context.Context, m *instructions.Mount, target, tm
 	if m.ReadOnly {
 		return host + ":" + target + ":ro", release, nil
 	}
-	cp := filepath.Join(tmp, fmt.Sprintf("bind-%d", len(target)))
-	if err := os.MkdirAll(cp, 0o755); err != nil {
+	cp, err := os.MkdirTemp(tmp, "bind-")
+	if err != nil {
+		return "", release, err
+	}
+	if err := os.Chmod(cp, 0o755); err != nil {
 		return "", release, err
 	}
 	dest := "/"

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"maps"
 	"path"
 	"slices"
 	"sort"
@@ -62,7 +61,7 @@ func (b *builder) buildStage(ctx context.Context, p dockerfile.Planned) (string,
 	s.total = 1
 	for _, c := range st.Commands {
 		switch c.(type) {
-		case *instructions.RunCommand, *instructions.CopyCommand, *instructions.AddCommand:
+		case *instructions.RunCommand, *instructions.CopyCommand, *instructions.AddCommand, *instructions.WorkdirCommand:
 			s.total++
 		}
 	}
@@ -94,49 +93,54 @@ func (b *builder) buildStage(ctx context.Context, p dockerfile.Planned) (string,
 // found or pulled as the pull policy says.
 func (s *stageState) from(ctx context.Context) error {
 	b := s.b
-	step := b.step()
-	name := fmt.Sprintf("[%s%d/%d] FROM %s", s.prefix, s.next(), s.total, s.p.Base)
-	var cfg *v1.ConfigFile
-	switch {
-	case s.p.BaseStage >= 0:
-		name = fmt.Sprintf("[%s%d/%d] FROM %s", s.prefix, s.n, s.total, b.file.Stages[s.p.BaseStage].BaseName)
-		b.prog.Start(step, name)
-		r, err := b.stage(ctx, s.p.BaseStage)
-		if err != nil {
-			b.prog.Done(step, err)
-			return err
-		}
-		s.image, cfg = r.id, r.cfg
-		s.key = chain("image", r.id)
-	case strings.EqualFold(s.p.Base, "scratch"):
-		b.prog.Start(step, name)
-		cfg = &v1.ConfigFile{OS: b.host.OS, Architecture: b.host.Architecture, Variant: b.host.Variant}
-		s.key = chain("scratch", platformString(b.host))
-	default:
-		b.prog.Start(step, name)
-		platform := s.p.Platform
-		if platform == "" {
-			platform = b.o.Platform
-		} else if _, _, err := platformArgs(platform); err != nil {
-			b.prog.Done(step, err)
-			return s.fail(name, err)
-		}
-		id, c, err := b.eng.ResolveImage(ctx, engine.ResolveImageOptions{Ref: s.p.Base, Pull: b.o.Pull, Platform: platform})
-		if err != nil {
-			b.prog.Done(step, err)
-			return s.fail(name, err)
-		}
-		s.image, cfg = id, c
-		s.key = chain("image", id)
+	base := s.p.Base
+	if s.p.BaseStage >= 0 {
+		base = b.file.Stages[s.p.BaseStage].BaseName
 	}
-	b.prog.Done(step, nil)
-	s.cfg = cloneConfig(cfg.Config)
+	name := fmt.Sprintf("[%s%d/%d] FROM %s", s.prefix, s.next(), s.total, base)
+	step := b.step()
+	b.prog.Start(step, name)
+	cfg, err := s.base(ctx)
+	b.prog.Done(step, err)
+	if err != nil {
+		return s.fail(name, err)
+	}
+	s.cfg = imageconfig.Clone(cfg.Config)
 	s.author = cfg.Author
 	s.platform = v1.Platform{OS: cfg.OS, Architecture: cfg.Architecture, Variant: cfg.Variant}
-	if !slices.ContainsFunc(s.cfg.Env, func(e string) bool { return strings.HasPrefix(e, "PATH=") }) {
+	if _, ok := imageconfig.LookupEnv(s.cfg.Env, "PATH"); !ok {
 		s.cfg.Env = append(s.cfg.Env, defaultPath)
 	}
 	return nil
+}
+
+// base finds the stage's base image and config, and starts its key.
+func (s *stageState) base(ctx context.Context) (*v1.ConfigFile, error) {
+	b := s.b
+	switch {
+	case s.p.BaseStage >= 0:
+		r, err := b.stage(ctx, s.p.BaseStage)
+		if err != nil {
+			return nil, err
+		}
+		s.image, s.key = r.id, chain("image", r.id)
+		return r.cfg, nil
+	case strings.EqualFold(s.p.Base, "scratch"):
+		s.key = chain("scratch", platformString(b.host))
+		return &v1.ConfigFile{OS: b.host.OS, Architecture: b.host.Architecture, Variant: b.host.Variant}, nil
+	}
+	platform := s.p.Platform
+	if platform == "" {
+		platform = b.o.Platform
+	} else if _, _, err := platformArgs(platform); err != nil {
+		return nil, err
+	}
+	id, cfg, err := b.eng.ResolveImage(ctx, engine.ResolveImageOptions{Ref: s.p.Base, Pull: b.o.Pull, Platform: platform})
+	if err != nil {
+		return nil, err
+	}
+	s.image, s.key = id, chain("image", id)
+	return cfg, nil
 }
 
 func (s *stageState) next() int {
@@ -314,7 +318,7 @@ func (s *stageState) arg(c *instructions.ArgCommand) error {
 			v, ok = *kv.Value, true
 		}
 		if !ok {
-			v, ok = lookupEnv(s.b.plan.MetaArgs, kv.Key)
+			v, ok = imageconfig.LookupEnv(s.b.plan.MetaArgs, kv.Key)
 		}
 		if !ok {
 			if bv, isBuiltin := s.b.builtin[kv.Key]; isBuiltin {
@@ -360,9 +364,6 @@ func (s *stageState) finish(ctx context.Context) (string, *v1.ConfigFile, error)
 		sort.Strings(labels)
 		for _, l := range labels {
 			k, v, _ := strings.Cut(l, "=")
-			if k == "" {
-				return "", nil, invalidf("invalid label %q: give KEY=VALUE", l)
-			}
 			if s.cfg.Labels == nil {
 				s.cfg.Labels = map[string]string{}
 			}
@@ -438,20 +439,4 @@ func commandText(cmd instructions.Command) string {
 		return st.String()
 	}
 	return cmd.Name()
-}
-
-func cloneConfig(c v1.Config) v1.Config {
-	c.Cmd, c.Entrypoint, c.Env = slices.Clone(c.Cmd), slices.Clone(c.Entrypoint), slices.Clone(c.Env)
-	c.Shell, c.OnBuild = slices.Clone(c.Shell), slices.Clone(c.OnBuild)
-	c.Labels, c.ExposedPorts, c.Volumes = maps.Clone(c.Labels), maps.Clone(c.ExposedPorts), maps.Clone(c.Volumes)
-	return c
-}
-
-func lookupEnv(env []string, k string) (string, bool) {
-	for i := len(env) - 1; i >= 0; i-- {
-		if v, ok := strings.CutPrefix(env[i], k+"="); ok {
-			return v, true
-		}
-	}
-	return "", false
 }

@@ -12,40 +12,37 @@ import (
 
 	"github.com/skiff-containers/skiff/internal/build"
 	"github.com/skiff-containers/skiff/internal/build/buildcontext"
-	"github.com/skiff-containers/skiff/internal/build/dockerfile"
 	"github.com/skiff-containers/skiff/pkg/imageref"
 )
 
 // buildCommand is Docker's `build` (also `image build` and `builder
 // build`).
 func (s *session) buildCommand(name string) *cli.Command {
-	{
-		tagFlags, tags := repeatable("tag", "t", "name the image REPOSITORY[:TAG]")
-		argFlags, args := repeatable("build-arg", "", "set a build arg KEY=VALUE (KEY alone: from the environment)")
-		labelFlags, labels := repeatable("label", "", "set a label KEY=VALUE on the image")
-		secretFlags, secrets := repeatable("secret", "", "a secret for RUN --mount=type=secret: id=ID,src=PATH")
-		flags := []cli.Flag{
-			&cli.StringFlag{Name: "file", Aliases: []string{"f"}, Usage: "the Dockerfile (default: PATH/Dockerfile or PATH/Containerfile; - reads it from stdin)"},
-			&cli.StringFlag{Name: "target", Usage: "build this stage and what it needs"},
-			&cli.BoolFlag{Name: "no-cache", Usage: "build every step, using no cached layer"},
-			&cli.GenericFlag{Name: "pull", Value: &pullValue{policy: "missing"}, Usage: "pull FROM images: always, missing or never (bare --pull: always)"},
-			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print only the image id"},
-			&cli.StringFlag{Name: "iidfile", Usage: "write the image id to this file"},
-			&cli.StringFlag{Name: "network", Usage: "network of RUN steps: default, none or host"},
-			&cli.StringFlag{Name: "platform", Usage: "platform to build for (this machine's; skiff does not emulate others)"},
-			&cli.StringFlag{Name: "progress", Value: "auto", Usage: "progress output: auto, plain, tty or quiet"},
-			&cli.StringFlag{Name: "format", Usage: "image format: oci (default) or docker"},
-		}
-		for _, f := range [][]cli.Flag{tagFlags, argFlags, labelFlags, secretFlags} {
-			flags = append(flags, f...)
-		}
-		return &cli.Command{
-			Name: name, Usage: "build an image from a Dockerfile", ArgsUsage: "PATH|-|TARBALL",
-			Flags: flags,
-			Action: func(c *cli.Context) error {
-				return s.buildAction(c, buildLists{tags: tags.values, args: args.values, labels: labels.values, secrets: secrets.values})
-			},
-		}
+	tagFlags, tags := repeatable("tag", "t", "name the image REPOSITORY[:TAG]")
+	argFlags, args := repeatable("build-arg", "", "set a build arg KEY=VALUE (KEY alone: from the environment)")
+	labelFlags, labels := repeatable("label", "", "set a label KEY=VALUE on the image")
+	secretFlags, secrets := repeatable("secret", "", "a secret for RUN --mount=type=secret: id=ID,src=PATH")
+	flags := []cli.Flag{
+		&cli.StringFlag{Name: "file", Aliases: []string{"f"}, Usage: "the Dockerfile (default: PATH/Dockerfile or PATH/Containerfile; - reads it from stdin)"},
+		&cli.StringFlag{Name: "target", Usage: "build this stage and what it needs"},
+		&cli.BoolFlag{Name: "no-cache", Usage: "build every step, using no cached layer"},
+		&cli.GenericFlag{Name: "pull", Value: &pullValue{policy: "missing"}, Usage: "pull FROM images: always, missing or never (bare --pull: always)"},
+		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print only the image id"},
+		&cli.StringFlag{Name: "iidfile", Usage: "write the image id to this file"},
+		&cli.StringFlag{Name: "network", Usage: "network of RUN steps: default, none or host"},
+		&cli.StringFlag{Name: "platform", Usage: "platform to build for (this machine's; skiff does not emulate others)"},
+		&cli.StringFlag{Name: "progress", Value: "auto", Usage: "progress output: auto, plain, tty or quiet"},
+		&cli.StringFlag{Name: "format", Usage: "image format: oci (default) or docker"},
+	}
+	for _, f := range [][]cli.Flag{tagFlags, argFlags, labelFlags, secretFlags} {
+		flags = append(flags, f...)
+	}
+	return &cli.Command{
+		Name: name, Usage: "build an image from a Dockerfile", ArgsUsage: "PATH|-|TARBALL",
+		Flags: flags,
+		Action: func(c *cli.Context) error {
+			return s.buildAction(c, buildLists{tags: tags.values, args: args.values, labels: labels.values, secrets: secrets.values})
+		},
 	}
 }
 
@@ -203,10 +200,6 @@ func buildError(err error) error {
 		}
 		b.WriteString("------")
 		return &ExitError{Code: ExitFailed, Err: errors.New(b.String())}
-	}
-	var de *dockerfile.Error
-	if errors.As(err, &de) {
-		return &ExitError{Code: ExitFailed, Err: fmt.Errorf("failed to build: %w", err)}
 	}
 	return &ExitError{Code: ExitFailed, Err: fmt.Errorf("failed to build: %w", err)}
 }

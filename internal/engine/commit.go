@@ -10,6 +10,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/skiff-containers/skiff/internal/container"
+	"github.com/skiff-containers/skiff/internal/imageconfig"
 	"github.com/skiff-containers/skiff/internal/lifecycle"
 )
 
@@ -72,7 +73,7 @@ func (e *Engine) Commit(ctx context.Context, o CommitOptions) (string, error) {
 	}
 	cfg := committedConfig(base.Config, &c.Config)
 	if o.Config != nil {
-		cfg = cloneConfig(*o.Config)
+		cfg = imageconfig.Clone(*o.Config)
 	}
 	if err := applyChanges(&cfg, o.Changes); err != nil {
 		return "", err
@@ -113,7 +114,7 @@ func (e *Engine) Commit(ctx context.Context, o CommitOptions) (string, error) {
 // committedConfig is the config Docker's commit records: the image's, with
 // what the container was created with in its place.
 func committedConfig(image v1.Config, c *container.Config) v1.Config {
-	cfg := cloneConfig(image)
+	cfg := imageconfig.Clone(image)
 	cfg.Cmd, cfg.Entrypoint = slices.Clone(c.Cmd), slices.Clone(c.Entrypoint)
 	cfg.Env = slices.Clone(c.Env)
 	cfg.WorkingDir, cfg.User = c.WorkingDir, c.User
@@ -128,14 +129,6 @@ func committedConfig(image v1.Config, c *container.Config) v1.Config {
 		}
 		cfg.ExposedPorts[p] = struct{}{}
 	}
-	return cfg
-}
-
-// cloneConfig copies cfg's slices and maps, which Changes edit in place.
-func cloneConfig(cfg v1.Config) v1.Config {
-	cfg.Cmd, cfg.Entrypoint, cfg.Env = slices.Clone(cfg.Cmd), slices.Clone(cfg.Entrypoint), slices.Clone(cfg.Env)
-	cfg.Shell, cfg.OnBuild = slices.Clone(cfg.Shell), slices.Clone(cfg.OnBuild)
-	cfg.Labels, cfg.ExposedPorts, cfg.Volumes = maps.Clone(cfg.Labels), maps.Clone(cfg.ExposedPorts), maps.Clone(cfg.Volumes)
 	return cfg
 }
 

@@ -5,6 +5,8 @@ package imageconfig
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -163,6 +165,24 @@ func splitWords(s string) ([]string, error) {
 		words = append(words, cur.String())
 	}
 	return words, nil
+}
+
+// LookupEnv is k's value in a KEY=VALUE list.
+func LookupEnv(env []string, k string) (string, bool) {
+	for _, e := range env {
+		if ek, v, _ := strings.Cut(e, "="); ek == k {
+			return v, true
+		}
+	}
+	return "", false
+}
+
+// Clone copies cfg's slices and maps, which changes edit in place.
+func Clone(cfg v1.Config) v1.Config {
+	cfg.Cmd, cfg.Entrypoint, cfg.Env = slices.Clone(cfg.Cmd), slices.Clone(cfg.Entrypoint), slices.Clone(cfg.Env)
+	cfg.Shell, cfg.OnBuild = slices.Clone(cfg.Shell), slices.Clone(cfg.OnBuild)
+	cfg.Labels, cfg.ExposedPorts, cfg.Volumes = maps.Clone(cfg.Labels), maps.Clone(cfg.ExposedPorts), maps.Clone(cfg.Volumes)
+	return cfg
 }
 
 // SetEnv sets k to v in a KEY=VALUE list, in place where k is set.

@@ -398,6 +398,8 @@ func TestBuildInputs(t *testing.T) {
 	if b, _ := os.ReadFile(iid); string(b) != q || !strings.HasPrefix(q, "sha256:") {
 		t.Errorf("iidfile %q, -q printed %q", b, q)
 	}
+	// An optional secret that was not passed is not mounted.
+	sb.okIn(strings.NewReader("FROM bb\nRUN --mount=type=secret,id=absent test ! -e /run/secrets/absent\n"), "build", "-q", "-f", "-", ctx)
 	// Bare --pull is Docker's boolean; a policy works too.
 	sb.okIn(strings.NewReader("FROM bb\n"), "build", "-q", "--pull=never", "-f", "-", ctx)
 }
@@ -425,6 +427,8 @@ func TestBuildFailures(t *testing.T) {
 		{"bad progress", "FROM bb\n", []string{"--progress", "fancy"}, 125, "--progress"},
 		{"missing base", "FROM nothere/image:1\n", []string{"--pull=never"}, 1, "nothere/image"},
 		{"ssh mount", "FROM bb\nRUN --mount=type=ssh true\n", nil, 1, "type=ssh is not supported"},
+		{"required secret", "FROM bb\nRUN --mount=type=secret,id=nope,required true\n", nil, 1, "secret nope is required"},
+		{"iidfile dir", "FROM bb\n", []string{"--iidfile", "/no/such/dir/iid"}, 1, "--iidfile"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+
+	"github.com/skiff-containers/skiff/internal/imageconfig"
 )
 
 // PlanOptions chooses what Plan builds.
@@ -214,7 +216,7 @@ func (f *File) metaEnv(o PlanOptions) (global, meta []string, err error) {
 		if ov, ok := o.Args[k]; ok {
 			v = ov
 		}
-		global = setEnv(global, k, v)
+		global = imageconfig.SetEnv(global, k, v)
 	}
 	for _, a := range f.MetaArgs {
 		for _, kv := range a.Args {
@@ -225,13 +227,13 @@ func (f *File) metaEnv(o PlanOptions) (global, meta []string, err error) {
 				if v, err = f.ExpandWord(*kv.Value, global); err != nil {
 					return nil, nil, f.errorAt(commandLine(&a), err)
 				}
-			} else if bv, ok := lookupEnv(global, kv.Key); ok && hasKey(o.Builtin, kv.Key) {
+			} else if bv, ok := imageconfig.LookupEnv(global, kv.Key); ok && hasKey(o.Builtin, kv.Key) {
 				v = bv
 			} else {
 				continue
 			}
-			global = setEnv(global, kv.Key, v)
-			meta = setEnv(meta, kv.Key, v)
+			global = imageconfig.SetEnv(global, kv.Key, v)
+			meta = imageconfig.SetEnv(meta, kv.Key, v)
 		}
 	}
 	return global, meta, nil
@@ -317,24 +319,4 @@ func isDigits(s string) bool {
 func hasKey(m map[string]string, k string) bool {
 	_, ok := m[k]
 	return ok
-}
-
-// setEnv sets k=v in env, replacing an earlier k in place.
-func setEnv(env []string, k, v string) []string {
-	for i, e := range env {
-		if ek, _, _ := strings.Cut(e, "="); ek == k {
-			env[i] = k + "=" + v
-			return env
-		}
-	}
-	return append(env, k+"="+v)
-}
-
-func lookupEnv(env []string, k string) (string, bool) {
-	for _, e := range env {
-		if ek, v, _ := strings.Cut(e, "="); ek == k {
-			return v, true
-		}
-	}
-	return "", false
 }
