@@ -119,6 +119,9 @@ func WriteFile(ctx context.Context, o Options, name string, data []byte, mode os
 	if fi, err := os.Lstat(d.host); err == nil && fi.IsDir() {
 		target = filepath.Join(d.host, base)
 	}
+	if err := c.mkdirAll(filepath.Dir(target)); err != nil {
+		return err
+	}
 	if err := c.replaceable(target); err != nil {
 		return err
 	}
@@ -133,10 +136,7 @@ func WriteFile(ctx context.Context, o Options, name string, data []byte, mode os
 	if err := f.Close(); err != nil {
 		return err
 	}
-	ids := c.ids
-	if ids == nil {
-		ids = &idPair{}
-	}
+	ids := c.createdIDs()
 	if err := os.Lchown(target, ids.UID, ids.GID); err != nil {
 		return err
 	}

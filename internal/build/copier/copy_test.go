@@ -573,6 +573,7 @@ func TestWriteFile(t *testing.T) {
 		{"to a file path", Options{Dest: "/usr/local/bin/run.sh"}, "EOF", 0o755, "usr/local/bin/run.sh", 0o755, 0},
 		{"into dir/", Options{Dest: "/etc/conf.d/"}, "app.conf", 0o644, "etc/conf.d/app.conf", 0o644, 0},
 		{"into an existing dir", Options{Dest: "/app"}, "hello", 0o644, "app/hello", 0o644, 0},
+		{"missing parents made", Options{Dest: "/new/deep/f.txt"}, "EOF", 0o644, "new/deep/f.txt", 0o644, 0},
 		{"relative with chown and chmod", Options{Dest: "./", Workdir: "/app", Chown: "app", Chmod: "600"}, "x", 0o644, "app/x", 0o600, 1001},
 	}
 	for _, tt := range tests {
