@@ -280,7 +280,13 @@ func (s *stageState) bind(ctx context.Context, m *instructions.Mount, target, tm
 	if _, err := os.Stat(host); err != nil {
 		return "", release, fmt.Errorf("%w: --mount=type=bind source %q: not found", ErrInvalid, m.Source)
 	}
-	if m.ReadOnly {
+	if excluded != nil && src.Rel != "." && excluded(src.Rel) {
+		return "", release, fmt.Errorf("%w: --mount=type=bind source %q: not found in the build context (excluded by %s)", ErrInvalid, m.Source, s.b.bctx.IgnoreFile)
+	}
+	// What the ignore file leaves out is not part of the context: with
+	// one, the RUN sees a copy without it, as BuildKit's context has.
+	filtered := excluded != nil && s.b.bctx.IgnoreFile != ""
+	if m.ReadOnly && !filtered {
 		return host + ":" + target + ":ro", release, nil
 	}
 	cp, err := os.MkdirTemp(tmp, "bind-")
@@ -297,7 +303,11 @@ func (s *stageState) bind(ctx context.Context, m *instructions.Mount, target, tm
 	if err := copier.Copy(ctx, []copier.Source{src}, copier.Options{Root: cp, Dest: dest, KeepOwners: true, Excluded: excluded}); err != nil {
 		return "", release, err
 	}
-	return filepath.Join(cp, dest) + ":" + target, release, nil
+	v := filepath.Join(cp, dest) + ":" + target
+	if m.ReadOnly {
+		v += ":ro"
+	}
+	return v, release, nil
 }
 
 // ownDir sets a cache mount's owner and mode (uid=, gid=, mode=).

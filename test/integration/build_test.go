@@ -348,6 +348,8 @@ func TestBuildIgnoreFile(t *testing.T) {
 		"bad.Dockerfile":                "FROM bb\nCOPY secret/key /key\n",
 		"named.Dockerfile":              "FROM bb\nCOPY . /ctx/\n",
 		"named.Dockerfile.dockerignore": "ok.txt\n",
+		"mount.Dockerfile":              "FROM bb\nRUN --mount=type=bind,target=/c ls -a /c > /seen\nCMD [\"cat\", \"/seen\"]\n",
+		"badmount.Dockerfile":           "FROM bb\nRUN --mount=type=bind,source=secret/key,target=/k true\n",
 	})
 	sb.OK("build", "-t", "ign:v1", ctx)
 	got := sb.OK("run", "--rm", "ign:v1", "ls", "-a", "/ctx").Out
@@ -358,6 +360,13 @@ func TestBuildIgnoreFile(t *testing.T) {
 		t.Errorf("ignored files were copied: %q", got)
 	}
 	sb.FailsWith(1, "excluded by .dockerignore", "build", "-f", filepath.Join(ctx, "bad.Dockerfile"), ctx)
+	// A bind mount of the context sees it as COPY does.
+	sb.OK("build", "-t", "ign:mount", "-f", filepath.Join(ctx, "mount.Dockerfile"), ctx)
+	got = sb.OK("run", "--rm", "ign:mount").Out
+	if !strings.Contains(got, "keep.log") || strings.Contains(got, "app.log") || strings.Contains(got, "secret") {
+		t.Errorf("a bind mount of the context shows %q", got)
+	}
+	sb.FailsWith(1, "excluded by .dockerignore", "build", "-f", filepath.Join(ctx, "badmount.Dockerfile"), ctx)
 	sb.OK("build", "-t", "ign:v2", "-f", filepath.Join(ctx, "named.Dockerfile"), ctx)
 	got = sb.OK("run", "--rm", "ign:v2", "ls", "/ctx").Out
 	if strings.Contains(got, "ok.txt") || !strings.Contains(got, "app.log") {
